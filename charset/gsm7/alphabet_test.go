@@ -91,7 +91,7 @@ func TestDecodeInvalidAndEscapes(t *testing.T) {
 		want string
 	}{
 		{[]byte{0x48, 0x80, 0x49}, "H\uFFFDI"},
-		{[]byte{0x1B, 0x00}, "@"},       // undefined in the extension table: main char
+		{[]byte{0x1B, 0x00}, "@"},        // undefined in the extension table: main char
 		{[]byte{0x1B, 0x1B, 0x41}, " A"}, // reserved ESC ESC: a space
 		{[]byte{0x41, 0x1B}, "A\uFFFD"},  // lone ESC at the end
 		{[]byte{0x1B, 0xFF}, "\uFFFD\uFFFD"},
