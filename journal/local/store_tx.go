@@ -1,0 +1,159 @@
+package local
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/iwf-gateway/iwf/journal"
+)
+
+// txBuckets are the buckets of one write transaction.
+type txBuckets struct {
+	entries, open, done, dead, refs *bolt.Bucket
+}
+
+func newTxBuckets(tx *bolt.Tx) txBuckets {
+	w := txBuckets{
+		entries: tx.Bucket(bucketEntries),
+		open:    tx.Bucket(bucketOpen),
+		done:    tx.Bucket(bucketDone),
+		dead:    tx.Bucket(bucketDead),
+		refs:    tx.Bucket(bucketRefs),
+	}
+	// Seqs are appended in order: pack pages full.
+	w.entries.FillPercent = 0.9
+	w.open.FillPercent = 0.9
+	w.done.FillPercent = 0.9
+	w.dead.FillPercent = 0.9
+	return w
+}
+
+// apply stores one encoded record, patching its Seq (from *next when
+// assignSeq), Time (now, or the stored entry's, when assignTime) and
+// state time, and moves its index keys and refs. rec must not change
+// until the transaction ends: the record, its Seq bytes and its ref bytes
+// are handed to bbolt as they are.
+func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, next *uint64, delta *[4]int64) error {
+	seq := binary.BigEndian.Uint64(rec[offSeq:])
+	if assignSeq {
+		seq = *next
+		*next++
+		binary.BigEndian.PutUint64(rec[offSeq:], seq)
+	} else if seq >= *next {
+		*next = seq + 1
+	}
+	key := rec[offSeq : offSeq+8]
+	state := journal.State(rec[offState])
+	stateTime := now
+	if !assignSeq {
+		if old := w.entries.Get(key); old != nil {
+			h, err := parseRecordHeader(old)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", seq, err)
+			}
+			if assignTime {
+				binary.BigEndian.PutUint64(rec[offTime:], uint64(h.time))
+				assignTime = false
+			}
+			if h.state == state {
+				stateTime = h.stateTime
+			}
+			if err := w.unbind(h, key); err != nil {
+				return err
+			}
+			delta[h.state]--
+		}
+	}
+	if assignTime {
+		binary.BigEndian.PutUint64(rec[offTime:], uint64(now))
+	}
+	binary.BigEndian.PutUint64(rec[offStateTime:], uint64(stateTime))
+	if err := w.entries.Put(key, rec); err != nil {
+		return err
+	}
+	delta[state]++
+	return w.bind(rec, state, stateTime, key)
+}
+
+// bind adds the index key and refs of a record being stored.
+func (w *txBuckets) bind(rec []byte, state journal.State, stateTime int64, key []byte) error {
+	var err error
+	switch state {
+	case journal.Open:
+		err = w.open.Put(key, nil)
+	case journal.Dead:
+		err = w.dead.Put(key, nil)
+	case journal.Done:
+		err = w.done.Put(doneKey(stateTime, binary.BigEndian.Uint64(key)), nil)
+	}
+	if err != nil {
+		return err
+	}
+	h, err := parseRecordHeader(rec)
+	if err != nil {
+		return err
+	}
+	for _, r := range h.refs {
+		if err := w.refs.Put(r, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unbind removes the index key of a stored record and those of its refs
+// still bound to it.
+func (w *txBuckets) unbind(h recordHeader, key []byte) error {
+	var err error
+	switch h.state {
+	case journal.Open:
+		err = w.open.Delete(key)
+	case journal.Dead:
+		err = w.dead.Delete(key)
+	case journal.Done:
+		err = w.done.Delete(doneKey(h.stateTime, h.seq))
+	}
+	if err != nil {
+		return err
+	}
+	for _, r := range h.refs {
+		if bytes.Equal(w.refs.Get(r), key) {
+			if err := w.refs.Delete(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readCounts returns the stored per-state entry counts.
+func readCounts(tx *bolt.Tx) ([4]uint64, error) {
+	var c [4]uint64
+	v := tx.Bucket(bucketMeta).Get(keyCounts)
+	if v == nil {
+		return c, nil
+	}
+	if len(v) != 24 {
+		return c, fmt.Errorf("%w: counts of %d bytes", ErrCorrupt, len(v))
+	}
+	for s := journal.Open; s <= journal.Dead; s++ {
+		c[s] = binary.BigEndian.Uint64(v[8*(s-1):])
+	}
+	return c, nil
+}
+
+// addCounts adds delta to the stored per-state entry counts.
+func addCounts(tx *bolt.Tx, delta [4]int64) error {
+	c, err := readCounts(tx)
+	if err != nil {
+		return err
+	}
+	v := make([]byte, 0, 24)
+	for s := journal.Open; s <= journal.Dead; s++ {
+		v = binary.BigEndian.AppendUint64(v, uint64(int64(c[s])+delta[s]))
+	}
+	return tx.Bucket(bucketMeta).Put(keyCounts, v)
+}
