@@ -104,10 +104,10 @@ func open(cfg Config, log *slog.Logger, now func() time.Time) (*Journal, error) 
 		db.Close()
 		return nil, fmt.Errorf("journal/local: open %s: %w", cfg.Path, err)
 	}
-	go j.runWriter()
-	go j.runPurge()
 	log.Info("journal opened", "path", cfg.Path, "next_seq", j.nextSeq,
 		"open", j.stats.Open, "done", j.stats.Done, "dead", j.stats.Dead)
+	go j.runWriter()
+	go j.runPurge()
 	return j, nil
 }
 
