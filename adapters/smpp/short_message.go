@@ -38,17 +38,17 @@ const (
 // (from it): one SMS segment, a delivery receipt, or a whole message in
 // message_payload.
 type ShortMessage struct {
-	ServiceType          string
-	Source               Address
-	Dest                 Address
-	ESMClass             uint8
-	ProtocolID           uint8
-	PriorityFlag         uint8
-	RegisteredDelivery   uint8         // 1: receipt on success and failure
-	Validity             time.Duration // 0: the SMSC default; sent as a relative time
-	DataCoding           uint8
-	Message              []byte // short_message, user data header included when ESMClass has UDHI
-	TLVs                 []TLV
+	ServiceType        string
+	Source             Address
+	Dest               Address
+	ESMClass           uint8
+	ProtocolID         uint8
+	PriorityFlag       uint8
+	RegisteredDelivery uint8         // 1: receipt on success and failure
+	Validity           time.Duration // 0: the SMSC default; sent as a relative time
+	DataCoding         uint8
+	Message            []byte // short_message, user data header included when ESMClass has UDHI
+	TLVs               []TLV
 }
 
 // TLV returns the value of the first optional parameter with the tag.
