@@ -38,6 +38,10 @@ type Entry struct {
 	Time  time.Time // when the entry was first written; set by Put when zero
 	// Refs are keys that Lookup resolves to this entry (a message id, an
 	// SMSC message id). A ref is bound to the latest entry that names it.
+	// Refs accumulate over an entry's versions: a replacing Put adds the
+	// refs it names and keeps those bound earlier, so an update need not
+	// repeat them. Get returns every ref the entry has gathered. Refs are
+	// unbound only when their entry is purged (or another entry takes them).
 	Refs []string
 	Data []byte // the caller's payload; opaque to the journal
 }

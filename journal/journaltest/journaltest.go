@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) func() journal.Journal) {
 		{"ScanStopAndError", testScanStop},
 		{"ScanPutDuringScan", testScanPutDuring},
 		{"Refs", testRefs},
+		{"RefsAccumulate", testRefsAccumulate},
 		{"Persistence", testPersistence},
 		{"ConcurrentPuts", testConcurrentPuts},
 		{"CloseIdempotent", testCloseIdempotent},

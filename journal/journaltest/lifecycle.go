@@ -114,6 +114,29 @@ func testRefs(t *testing.T, o Opener) {
 	checkStored(t, j, a) // rebinding a ref leaves the old entry's own refs alone
 }
 
+// testRefsAccumulate: an update that names new refs keeps the earlier
+// ones bound (the gateway adds SMSC ids to an entry found by message id).
+func testRefsAccumulate(t *testing.T, o Opener) {
+	j := start(t, o)
+	a := mustPut(t, j, entry(journal.Open, "v1", "msg-1"))[0]
+	next := journal.Entry{Seq: a.Seq, State: journal.Open, Time: a.Time, Refs: []string{"smsc-7"}, Data: []byte("v2")}
+	mustPut(t, j, next)
+	done := journal.Entry{Seq: a.Seq, State: journal.Done, Time: a.Time, Data: []byte("v3")}
+	mustPut(t, j, done)
+	for _, ref := range []string{"msg-1", "smsc-7"} {
+		if got, err := j.Lookup(context.Background(), ref); err != nil || got != a.Seq {
+			t.Errorf("Lookup(%q) after two updates = %d, %v; want %d", ref, got, err, a.Seq)
+		}
+	}
+	got, err := j.Get(context.Background(), a.Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got.Refs, "msg-1") || !slices.Contains(got.Refs, "smsc-7") || string(got.Data) != "v3" {
+		t.Errorf("Get = refs %q data %q; want both refs and v3", got.Refs, got.Data)
+	}
+}
+
 func testPersistence(t *testing.T, o Opener) {
 	j := o()
 	es := putOpen(t, j, 5, "persist")

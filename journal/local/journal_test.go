@@ -93,9 +93,9 @@ func TestPutBounds(t *testing.T) {
 	}
 }
 
-// TestReplaceUnbindsDroppedRefs: a ref the new version of an entry no
-// longer names stops resolving to it; one rebound elsewhere is untouched.
-func TestReplaceUnbindsDroppedRefs(t *testing.T) {
+// TestReplaceKeepsEarlierRefs: refs accumulate across versions of an
+// entry; a ref another entry took stays with that entry.
+func TestReplaceKeepsEarlierRefs(t *testing.T) {
 	j := openTest(t, Config{NoSync: true})
 	ctx := context.Background()
 	a := []journal.Entry{{State: journal.Open, Refs: []string{"m1", "s1", "s2"}}}
@@ -105,19 +105,22 @@ func TestReplaceUnbindsDroppedRefs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a[0].Refs = []string{"m1"}
+	a[0].Refs = []string{"r9"}
 	a[0].State = journal.Done
 	if err := j.Put(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	if seq, err := j.Lookup(ctx, "s1"); !errors.Is(err, journal.ErrNotFound) {
-		t.Errorf("dropped ref s1 = %d, %v; want ErrNotFound", seq, err)
+	for _, ref := range []string{"m1", "s1", "r9"} {
+		if seq, err := j.Lookup(ctx, ref); err != nil || seq != a[0].Seq {
+			t.Errorf("ref %s = %d, %v; want %d", ref, seq, err, a[0].Seq)
+		}
 	}
 	if seq, err := j.Lookup(ctx, "s2"); err != nil || seq != b[0].Seq {
-		t.Errorf("rebound ref s2 = %d, %v; want %d", seq, err, b[0].Seq)
+		t.Errorf("ref s2 taken by a later entry = %d, %v; want %d", seq, err, b[0].Seq)
 	}
-	if seq, err := j.Lookup(ctx, "m1"); err != nil || seq != a[0].Seq {
-		t.Errorf("kept ref m1 = %d, %v; want %d", seq, err, a[0].Seq)
+	got, err := j.Get(ctx, a[0].Seq)
+	if err != nil || len(got.Refs) != 3 {
+		t.Errorf("Get refs = %q, %v; want r9, m1, s1 (s2 went to the later entry)", got.Refs, err)
 	}
 }
 

@@ -54,6 +54,10 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", seq, err)
 			}
+			if rec, err = w.withEarlierRefs(rec, h, key); err != nil {
+				return fmt.Errorf("entry %d: %w", seq, err)
+			}
+			key = rec[offSeq : offSeq+8]
 			if assignTime {
 				binary.BigEndian.PutUint64(rec[offTime:], uint64(h.time))
 				assignTime = false
@@ -61,7 +65,7 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 			if h.state == state {
 				stateTime = h.stateTime
 			}
-			if err := w.unbind(h, key); err != nil {
+			if err := w.unindex(h, key); err != nil {
 				return err
 			}
 			delta[h.state]--
@@ -97,6 +101,9 @@ func (w *txBuckets) bind(rec []byte, state journal.State, stateTime int64, key [
 		return err
 	}
 	for _, r := range h.refs {
+		if bytes.Equal(w.refs.Get(r), key) {
+			continue // bound by an earlier version: rewriting would dirty a page for nothing
+		}
 		if err := w.refs.Put(r, key); err != nil {
 			return err
 		}
@@ -104,30 +111,60 @@ func (w *txBuckets) bind(rec []byte, state journal.State, stateTime int64, key [
 	return nil
 }
 
-// unbind removes the index key of a stored record and those of its refs
-// still bound to it.
-func (w *txBuckets) unbind(h recordHeader, key []byte) error {
-	var err error
+// unindex removes the state index key of a stored record being replaced.
+// Its refs stay bound: the new version carries them (withEarlierRefs).
+func (w *txBuckets) unindex(h recordHeader, key []byte) error {
 	switch h.state {
 	case journal.Open:
-		err = w.open.Delete(key)
+		return w.open.Delete(key)
 	case journal.Dead:
-		err = w.dead.Delete(key)
+		return w.dead.Delete(key)
 	case journal.Done:
-		err = w.done.Delete(doneKey(h.stateTime, h.seq))
-	}
-	if err != nil {
-		return err
-	}
-	for _, r := range h.refs {
-		if bytes.Equal(w.refs.Get(r), key) {
-			if err := w.refs.Delete(r); err != nil {
-				return err
-			}
-		}
+		return w.done.Delete(doneKey(h.stateTime, h.seq))
 	}
 	return nil
 }
+
+// withEarlierRefs returns rec with the refs of the stored version old
+// that are still bound to key and that rec does not name appended (refs
+// accumulate, see journal.Entry). rec is returned as is when there are
+// none.
+func (w *txBuckets) withEarlierRefs(rec []byte, old recordHeader, key []byte) ([]byte, error) {
+	h, err := parseRecordHeader(rec)
+	if err != nil {
+		return nil, err
+	}
+	var extra [][]byte
+	for _, r := range old.refs {
+		if !containsRef(h.refs, r) && bytes.Equal(w.refs.Get(r), key) {
+			extra = append(extra, r)
+		}
+	}
+	if len(extra) == 0 {
+		return rec, nil
+	}
+	if len(h.refs)+len(extra) > MaxRefs {
+		return nil, fmt.Errorf("%w: %d refs gathered, more than %d", ErrTooLarge, len(h.refs)+len(extra), MaxRefs)
+	}
+	out := make([]byte, 0, len(rec)+len(extra)*(2+MaxRefSize))
+	out = append(out, rec[:h.dataOff]...)
+	for _, r := range extra {
+		out = binary.BigEndian.AppendUint16(out, uint16(len(r)))
+		out = append(out, r...)
+	}
+	out[offRefs] = byte(len(h.refs) + len(extra))
+	return append(out, rec[h.dataOff:]...), nil
+}
+
+func containsRef(refs [][]byte, r []byte) bool {
+	for _, x := range refs {
+		if bytes.Equal(x, r) {
+			return true
+		}
+	}
+	return false
+}
+
 
 // readCounts returns the stored per-state entry counts.
 func readCounts(tx *bolt.Tx) ([4]uint64, error) {
