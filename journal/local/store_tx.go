@@ -165,7 +165,6 @@ func containsRef(refs [][]byte, r []byte) bool {
 	return false
 }
 
-
 // readCounts returns the stored per-state entry counts.
 func readCounts(tx *bolt.Tx) ([4]uint64, error) {
 	var c [4]uint64
