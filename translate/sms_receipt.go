@@ -104,7 +104,8 @@ func ParseReceipt(sm *smpp.ShortMessage) (Receipt, bool, error) {
 	if len(body) == 0 {
 		body, _ = sm.TLV(smpp.TagMessagePayload)
 	}
-	r := parseReceiptText(string(body))
+	// Some SMSCs NUL-terminate the text like a C string.
+	r := parseReceiptText(strings.TrimRight(string(body), "\x00"))
 	r.Source, r.Dest = sm.Source, sm.Dest
 	if id, ok := sm.TLV(smpp.TagReceiptedMessageID); ok {
 		r.MessageID = strings.TrimSpace(strings.TrimRight(string(id), "\x00"))
