@@ -61,7 +61,7 @@ func (m *Map) fromBare(in, t string) (Number, error) {
 		}
 		return m.local(in, digits, m.cc)
 	}
-	if hasLetter(t) {
+	if hasLetter(t) && !strings.ContainsAny(t, "<>") {
 		return alphanumeric(in, t)
 	}
 	return Number{}, invalid(in, "not a number")
@@ -75,6 +75,9 @@ func (m *Map) writtenDigits(t string) (digits string, plus, ok bool) {
 	if t != "" && t[0] == '+' {
 		plus = true
 		t = t[1:]
+	}
+	if allDigits(t) {
+		return t, plus, true
 	}
 	var buf [MaxAddressLen]byte
 	n := 0
@@ -101,8 +104,8 @@ func (m *Map) local(in, d, cc string) (Number, error) {
 		return Number{}, invalid(in, "no digits")
 	}
 	if len(d) <= m.shortMax {
-		ctx := ""
-		if cc != "" {
+		ctx := m.ccContext
+		if cc != m.cc {
 			ctx = "+" + cc
 		}
 		return Number{Kind: ShortCode, Digits: d, Context: ctx}, nil

@@ -67,7 +67,9 @@ func (p *SMPPPolicy) Validate() error {
 // ToSMPP returns n as an SMPP address with its TON and NPI under route
 // policy p:
 //   - International: TON 1 NPI 1 digits; with Format "national" and a home
-//     country number, TON 2 NPI 1 and the national significant number;
+//     country number, TON 2 NPI 1 and the national significant number
+//     (unless that would read back as something else: as short as a short
+//     code, or starting with the national prefix);
 //   - ShortCode: p.ShortCodeTON (3 by default) and p.ShortCodeNPI;
 //   - Alphanumeric: TON 5 NPI 0 and the name.
 //
@@ -79,8 +81,8 @@ func (m *Map) ToSMPP(n Number, p SMPPPolicy) (addr string, ton, npi uint8, err e
 	}
 	switch n.Kind {
 	case International:
-		if p.Format == FormatNational && m.cc != "" && strings.HasPrefix(n.Digits, m.cc) {
-			return n.Digits[len(m.cc):], TONNational, NPIISDN, nil
+		if nsn, ok := m.nationalForm(n.Digits); ok && p.Format == FormatNational {
+			return nsn, TONNational, NPIISDN, nil
 		}
 		return n.Digits, TONInternational, NPIISDN, nil
 	case ShortCode:
@@ -160,4 +162,18 @@ func (m *Map) fromSMPPNational(addr string) (Number, error) {
 		nsn = strings.TrimPrefix(addr, m.np)
 	}
 	return m.national(addr, nsn, m.cc)
+}
+
+// nationalForm returns the national significant number of E.164 digits d
+// of the home country, when it reads back as the same number: not when it
+// is as short as a short code or starts with the national prefix.
+func (m *Map) nationalForm(d string) (string, bool) {
+	if m.cc == "" || !strings.HasPrefix(d, m.cc) {
+		return "", false
+	}
+	nsn := d[len(m.cc):]
+	if len(nsn) <= m.shortMax || (m.np != "" && strings.HasPrefix(nsn, m.np)) {
+		return "", false
+	}
+	return nsn, true
 }

@@ -88,6 +88,9 @@ func (m *Map) contextCountry(in, ctx string) (string, error) {
 // visualDigits returns the digits of s, which may also hold the RFC 3966
 // visual separators '-', '.', '(' and ')'.
 func visualDigits(s string) (string, bool) {
+	if allDigits(s) {
+		return s, true
+	}
 	var buf [MaxAddressLen]byte
 	n := 0
 	for i := 0; i < len(s); i++ {
