@@ -52,8 +52,8 @@ type Message struct {
 	Parts    []Part
 	Notify   Disposition // notifications the sender asked for
 
-	ConversationID string // CPM Conversation-ID, kept end to end
-	ContributionID string // CPM Contribution-ID
+	ConversationID string    // CPM Conversation-ID, kept end to end
+	ContributionID string    // CPM Contribution-ID
 	Expiry         time.Time // zero: the route's default validity
 }
 

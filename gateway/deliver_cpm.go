@@ -1,0 +1,47 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/iwf-gateway/iwf/adapters/sip"
+	"github.com/iwf-gateway/iwf/cpm"
+	"github.com/iwf-gateway/iwf/translate"
+)
+
+// deliverCPM makes one attempt to deliver a message or a report to a CPM
+// user as a SIP MESSAGE through the outbound proxy.
+func (g *Gateway) deliverCPM(ctx context.Context, w work) {
+	it, err := g.load(ctx, w)
+	if err != nil {
+		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
+		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: cpmRoute, action: actionRetry})
+		return
+	}
+	if it == nil {
+		return
+	}
+	if g.expired(it) {
+		g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended before the CPM side accepted it")
+		return
+	}
+	var out sip.Outgoing
+	switch it.kind {
+	case kindReport:
+		out, err = translate.SIPFromReport(&it.report, g.deps.CPMOut)
+	default:
+		out, err = translate.SIPFromMessage(&it.msg, g.deps.CPMOut)
+	}
+	if err != nil {
+		g.finish(ctx, it, outcomeFailed, cpm.Failed, err.Error())
+		return
+	}
+	if err := g.deps.CPM.Send(ctx, &out); err != nil {
+		if ctx.Err() != nil || temporary(err) {
+			g.retryLater(ctx, it, err)
+			return
+		}
+		g.finish(ctx, it, outcomeFailed, cpm.Failed, err.Error())
+		return
+	}
+	g.finish(ctx, it, outcomeDelivered, cpm.Delivered, "accepted by the CPM side")
+}

@@ -1,0 +1,107 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+
+	"github.com/iwf-gateway/iwf/cpm"
+	"github.com/iwf-gateway/iwf/journal"
+)
+
+// temporary reports whether an attempt that failed with err may succeed
+// later. Errors that do not say are taken as temporary: retrying until the
+// validity ends loses nothing, failing early might.
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	if errors.As(err, &t) {
+		return t.Temporary()
+	}
+	return true
+}
+
+// wantsReceipts reports whether the SMSC must be asked for receipts: the
+// CPM sender asked for a delivery notification.
+func wantsReceipts(m *cpm.Message) bool {
+	return m.Notify&(cpm.PositiveDelivery|cpm.NegativeDelivery) != 0
+}
+
+// deliverSMS makes one delivery attempt of a message on an SMS route:
+// submits the segments the SMSC has not accepted yet, then either waits for
+// receipts or ends the message as submitted.
+func (g *Gateway) deliverSMS(ctx context.Context, r *smsRoute, w work) {
+	it, err := g.load(ctx, w)
+	if err != nil {
+		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
+		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: r.Name, action: actionRetry})
+		return
+	}
+	if it == nil {
+		return
+	}
+	if g.expired(it) {
+		g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended before the SMSC accepted it")
+		return
+	}
+	segs, err := g.segments(r, it)
+	if err != nil {
+		g.finish(ctx, it, outcomeFailed, cpm.Failed, err.Error())
+		return
+	}
+	if len(it.parts) != len(segs) {
+		it.parts = make([]smsPart, len(segs))
+	}
+	receipts := wantsReceipts(&it.msg)
+	var refs []string
+	for i := range segs {
+		if it.parts[i].status != partPending {
+			continue
+		}
+		id, err := r.Link.Submit(ctx, &segs[i])
+		if err != nil {
+			g.recv.release(refs)
+			g.submitFailed(ctx, it, err)
+			return
+		}
+		g.stats.segments.Add(1)
+		it.parts[i] = smsPart{id: id, status: partSubmitted}
+		if receipts {
+			for _, ref := range receiptRefs(r.Name, id) {
+				g.recv.register(ref)
+				refs = append(refs, ref)
+			}
+		}
+	}
+	if !receipts {
+		g.finish(ctx, it, outcomeSubmitted, "", "accepted by the SMSC; no receipt asked")
+		return
+	}
+	g.awaitReceipts(ctx, it, refs)
+}
+
+// submitFailed handles a refused or failed submit: a temporary failure is
+// retried with back-off (keeping the segments already accepted), any other
+// fails the message.
+func (g *Gateway) submitFailed(ctx context.Context, it *item, err error) {
+	if ctx.Err() != nil || temporary(err) {
+		g.retryLater(ctx, it, err)
+		return
+	}
+	g.finish(ctx, it, outcomeFailed, cpm.Failed, err.Error())
+}
+
+// awaitReceipts journals the SMSC ids of a fully submitted message so its
+// receipts can find it, and arms its expiry.
+func (g *Gateway) awaitReceipts(ctx context.Context, it *item, refs []string) {
+	defer g.recv.release(refs)
+	it.reason = ""
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
+	defer cancel()
+	if err := g.deps.Journal.Put(pctx, []journal.Entry{entryOf(it, journal.Open, refs...)}); err != nil {
+		// Without the refs the receipts cannot be correlated; the SMSC has
+		// the message, so resubmitting would duplicate it. Keep waiting in
+		// memory for the expiry; a restart resubmits (at-least-once).
+		g.log.Error("journal: receipt refs not saved", "seq", it.seq, "err", err)
+	}
+	g.stats.awaiting.Add(1)
+	g.sched.add(timer{at: it.expiry.Add(receiptGrace), seq: it.seq, route: it.route, action: actionExpire})
+}

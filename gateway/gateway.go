@@ -1,0 +1,266 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iwf-gateway/iwf/adapters/sip"
+	"github.com/iwf-gateway/iwf/adapters/smpp"
+	"github.com/iwf-gateway/iwf/addressmap"
+	"github.com/iwf-gateway/iwf/journal"
+	"github.com/iwf-gateway/iwf/translate"
+)
+
+// cpmRoute is the route name of deliveries toward CPM users.
+const cpmRoute = "cpm"
+
+// Networks a route may belong to (addressmap rule networks).
+const (
+	NetworkSMS = "sms"
+	NetworkCPM = "cpm"
+)
+
+// SMSCLink is what the gateway needs of an SMPP client (smpp.Client).
+type SMSCLink interface {
+	Submit(ctx context.Context, sm *smpp.ShortMessage) (messageID string, err error)
+	Ready() bool
+}
+
+// CPMLink is what the gateway needs of the CM-7 endpoint (sip.Endpoint).
+type CPMLink interface {
+	Send(ctx context.Context, m *sip.Outgoing) error
+}
+
+// SMSRoute is one SMSC the gateway delivers to and receives from.
+type SMSRoute struct {
+	Name    string
+	Link    SMSCLink
+	Workers int // concurrent deliveries; at least binds x window to fill the window
+	// SMS is the segmentation and coding policy; its addresses are filled
+	// per message.
+	SMS translate.SMSRoute
+	// Addresses says how numbers are written in SMPP on this route.
+	Addresses addressmap.SMPPPolicy
+}
+
+// Deps are the gateway's collaborators, all owned by the caller.
+type Deps struct {
+	Journal   journal.Journal
+	Addresses *addressmap.Map
+	CPM       CPMLink
+	CPMOut    translate.SIPOutboundConfig
+	SMS       []SMSRoute
+	Log       *slog.Logger
+	Now       func() time.Time // default time.Now
+}
+
+// Gateway is the hub. Create it with New, start it with Run, stop it with
+// Shutdown or Close.
+type Gateway struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	now  func() time.Time
+
+	sms    map[string]*smsRoute
+	cpmQ   *workQueue
+	sched  *scheduler
+	locks  entryLocks
+	mo     *moAssembler
+	recv   *receiptWaits
+	stats  counters
+	dedupe inflight
+
+	concatRef atomic.Uint32 // last SMS concatenation reference handed out
+
+	closing     atomic.Bool
+	mu          sync.Mutex
+	stop, abort context.CancelFunc // set by Run
+	wg          sync.WaitGroup
+	started     chan struct{}
+	done        chan struct{}
+}
+
+type smsRoute struct {
+	SMSRoute
+	q *workQueue
+}
+
+// New checks the configuration and builds a gateway; nothing runs until Run.
+func New(cfg Config, deps Deps) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	if deps.Journal == nil || deps.Addresses == nil || deps.CPM == nil {
+		return nil, errors.New("gateway: journal, address map and CPM link are required")
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	g := &Gateway{
+		cfg: cfg, deps: deps, log: deps.Log, now: deps.Now,
+		sms:     make(map[string]*smsRoute),
+		cpmQ:    newWorkQueue(cfg.HotQueue),
+		sched:   newScheduler(),
+		recv:    newReceiptWaits(),
+		started: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	g.mo = newMOAssembler(cfg.Reassembly)
+	g.dedupe.init()
+	for _, r := range deps.SMS {
+		if r.Name == "" || r.Name == cpmRoute || r.Link == nil {
+			return nil, fmt.Errorf("gateway: SMS route %q needs a name other than %q and a link", r.Name, cpmRoute)
+		}
+		if _, dup := g.sms[r.Name]; dup {
+			return nil, fmt.Errorf("gateway: SMS route %q defined twice", r.Name)
+		}
+		if r.Workers <= 0 {
+			r.Workers = 64
+		}
+		g.sms[r.Name] = &smsRoute{SMSRoute: r, q: newWorkQueue(cfg.HotQueue)}
+	}
+	return g, nil
+}
+
+// Run restores pending work from the journal, starts the pipeline and
+// blocks until Shutdown or Close is called or ctx ends (which aborts
+// attempts in flight, as Close does); then it waits for every goroutine it
+// started.
+func (g *Gateway) Run(ctx context.Context) error {
+	attemptCtx, abort := context.WithCancel(ctx)
+	popCtx, stop := context.WithCancel(attemptCtx)
+	g.mu.Lock()
+	g.abort, g.stop = abort, stop
+	g.mu.Unlock()
+	defer abort()
+	if err := g.restore(attemptCtx); err != nil {
+		close(g.started)
+		close(g.done)
+		return err
+	}
+	g.start(func() { g.sched.run(popCtx, g.now, g.fire) })
+	for _, r := range g.sms {
+		for i := 0; i < r.Workers; i++ {
+			g.start(func() {
+				g.worker(popCtx, attemptCtx, r.q, func(ctx context.Context, w work) { g.deliverSMS(ctx, r, w) })
+			})
+		}
+	}
+	for i := 0; i < g.cfg.CPMWorkers; i++ {
+		g.start(func() { g.worker(popCtx, attemptCtx, g.cpmQ, g.deliverCPM) })
+	}
+	g.sched.add(timer{at: g.now().Add(g.reassemblyTick()), action: actionReassembly})
+	close(g.started)
+	<-popCtx.Done()
+	g.closing.Store(true)
+	g.wg.Wait()
+	close(g.done)
+	return nil
+}
+
+// worker takes work from q until popCtx ends; each attempt runs under
+// attemptCtx, which outlives popCtx during a graceful shutdown.
+func (g *Gateway) worker(popCtx, attemptCtx context.Context, q *workQueue, deliver func(context.Context, work)) {
+	for {
+		w, ok := q.pop(popCtx)
+		if !ok {
+			return
+		}
+		deliver(attemptCtx, w)
+	}
+}
+
+// start runs f on a goroutine that Run joins.
+func (g *Gateway) start(f func()) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		f()
+	}()
+}
+
+// Ready reports whether the pipeline runs and every network has a route up.
+func (g *Gateway) Ready() bool {
+	select {
+	case <-g.started:
+	default:
+		return false
+	}
+	if g.closing.Load() {
+		return false
+	}
+	if len(g.sms) == 0 {
+		return true
+	}
+	for _, r := range g.sms {
+		if r.Link.Ready() {
+			return true
+		}
+	}
+	return false
+}
+
+// Shutdown stops accepting new traffic (sources get temporary errors) and
+// taking queued work, lets attempts in flight finish until ctx ends (then
+// aborts them), and waits for Run's goroutines. Pending work stays in the
+// journal for the next start. It is idempotent.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.closing.Store(true)
+	g.mu.Lock()
+	stop, abort := g.stop, g.abort
+	g.mu.Unlock()
+	if stop == nil {
+		return nil // never ran
+	}
+	stop()
+	select {
+	case <-g.done:
+		return nil
+	case <-ctx.Done():
+		abort()
+		<-g.done
+		return ctx.Err()
+	}
+}
+
+// Close aborts attempts in flight and waits for Run's goroutines. It is
+// idempotent.
+func (g *Gateway) Close() error {
+	g.closing.Store(true)
+	g.mu.Lock()
+	abort := g.abort
+	g.mu.Unlock()
+	if abort == nil {
+		return nil
+	}
+	abort()
+	<-g.done
+	return nil
+}
+
+// newID returns a fresh imdn.Message-ID.
+func newID() string { return rand.Text() }
+
+// entryLocks serialises read-modify-write of one journal entry.
+type entryLocks [256]sync.Mutex
+
+func (l *entryLocks) lock(seq uint64) func() {
+	m := &l[seq%uint64(len(l))]
+	m.Lock()
+	return m.Unlock
+}
+
+// Started is closed once Run has restored pending work and started the
+// pipeline (or failed to).
+func (g *Gateway) Started() <-chan struct{} { return g.started }

@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+
+	"github.com/iwf-gateway/iwf/adapters/sip"
+	"github.com/iwf-gateway/iwf/addressmap"
+	"github.com/iwf-gateway/iwf/cpm"
+	"github.com/iwf-gateway/iwf/journal"
+	"github.com/iwf-gateway/iwf/translate"
+)
+
+func sipStatus(code int, reason string) error { return &sip.StatusError{Code: code, Reason: reason} }
+
+// HandleSIP is the sip.Handler of the CM-7 endpoint: it accepts a MESSAGE
+// from a CPM user and returns nil (202 Accepted) only once the message is
+// in the journal, or a *sip.StatusError saying why not.
+func (g *Gateway) HandleSIP(ctx context.Context, r *sip.Request) error {
+	if g.closing.Load() {
+		return sipStatus(503, "Service Unavailable")
+	}
+	if rep, ok, err := translate.ReportFromSIP(r); err != nil {
+		g.stats.rejected.Add(1)
+		return sipError(err)
+	} else if ok {
+		// An IMDN from a CPM user about a message that came from SMS: SMS
+		// has no way to carry it, so it is taken and dropped.
+		g.log.Debug("IMDN from CPM user taken; SMS cannot carry it", "message_id", rep.MessageID, "status", rep.Status)
+		return nil
+	}
+	m, err := translate.MessageFromSIP(r)
+	if err != nil {
+		g.stats.rejected.Add(1)
+		return sipError(err)
+	}
+	return g.AcceptFromCPM(ctx, m)
+}
+
+// sipError maps a translate error to the SIP answer.
+func sipError(err error) error {
+	switch {
+	case errors.Is(err, translate.ErrTooLarge):
+		return sipStatus(413, "Request Entity Too Large")
+	case errors.Is(err, translate.ErrUnsupportedType):
+		return sipStatus(415, "Unsupported Media Type")
+	default:
+		return sipStatus(400, "Bad Request: "+err.Error())
+	}
+}
+
+// AcceptFromCPM routes, dedupes and journals a message from a CPM user. It
+// returns nil once the message is durable (or is a repeat of one that is),
+// or a *sip.StatusError.
+func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
+	r, err := g.smsRouteFor(m)
+	if err != nil {
+		g.stats.rejected.Add(1)
+		return err
+	}
+	key := "m/" + string(m.From) + "/" + m.ID
+	if !g.dedupe.begin(key) {
+		g.stats.duplicates.Add(1)
+		return nil
+	}
+	defer g.dedupe.end(key)
+	switch _, err := g.deps.Journal.Lookup(ctx, key); {
+	case err == nil:
+		g.stats.duplicates.Add(1)
+		return nil
+	case !errors.Is(err, journal.ErrNotFound):
+		g.stats.journalErrors.Add(1)
+		g.log.Error("journal: lookup failed; answering 503", "err", err)
+		return sipStatus(503, "Service Unavailable")
+	}
+	now := g.now()
+	it := &item{kind: kindMessage, route: r.Name, received: now, expiry: m.Expiry, msg: m}
+	if it.expiry.IsZero() {
+		it.expiry = now.Add(g.cfg.Validity)
+	}
+	entries := []journal.Entry{entryOf(it, journal.Open, key)}
+	if err := g.deps.Journal.Put(ctx, entries); err != nil {
+		g.stats.journalErrors.Add(1)
+		g.log.Error("journal: put failed; answering 503", "err", err)
+		return sipStatus(503, "Service Unavailable")
+	}
+	it.seq = entries[0].Seq
+	g.stats.acceptedCPM.Add(1)
+	g.log.Info("message accepted", "seq", it.seq, "id", m.ID, "from", m.From, "to", m.To, "route", r.Name)
+	g.enqueue(it)
+	return nil
+}
+
+// smsRouteFor finds the SMS route of a CPM message and checks that SMS can
+// carry it.
+func (g *Gateway) smsRouteFor(m cpm.Message) (*smsRoute, error) {
+	route, err := g.deps.Addresses.Owner(string(m.To))
+	if err != nil {
+		if errors.Is(err, addressmap.ErrNoRoute) {
+			return nil, sipStatus(404, "Not Found: no route to "+string(m.To))
+		}
+		return nil, sipStatus(404, "Not Found: "+err.Error())
+	}
+	r, ok := g.sms[route.Name]
+	if route.Network != NetworkSMS || !ok {
+		return nil, sipStatus(404, "Not Found: no interworking route to "+string(m.To))
+	}
+	if _, ok := m.Text(); !ok {
+		return nil, sipStatus(415, "Unsupported Media Type: SMS carries text only")
+	}
+	if _, err := g.smppAddress(m.From, r); err != nil {
+		return nil, sipStatus(403, "Forbidden: the sender has no number SMS can carry")
+	}
+	return r, nil
+}

@@ -1,0 +1,195 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/iwf-gateway/iwf/cpm"
+	"github.com/iwf-gateway/iwf/journal"
+)
+
+// persistTimeout bounds a journal write made on the way out of an aborted
+// attempt, so progress (segments already accepted by the SMSC) survives.
+const persistTimeout = 2 * time.Second
+
+// receiptGrace is how long after its expiry an item awaiting receipts is
+// given before it ends as expired with an error report.
+const receiptGrace = time.Hour
+
+func entryOf(it *item, state journal.State, refs ...string) journal.Entry {
+	return journal.Entry{Seq: it.seq, State: state, Kind: uint8(it.kind), Time: it.received, Refs: refs, Data: it.marshal()}
+}
+
+// load returns the item of w, reading it from the journal when the queue
+// did not keep it. It returns nil when the entry is no longer open.
+func (g *Gateway) load(ctx context.Context, w work) (*item, error) {
+	if w.it != nil {
+		return w.it, nil
+	}
+	e, err := g.deps.Journal.Get(ctx, w.seq)
+	if errors.Is(err, journal.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e.State != journal.Open {
+		return nil, nil
+	}
+	return unmarshalItem(e.Seq, e.Data)
+}
+
+// enqueue hands an item to the queue of its route.
+func (g *Gateway) enqueue(it *item) {
+	q := g.queueOf(it.route)
+	if q == nil {
+		g.log.Error("no queue for route; item left in the journal", "route", it.route, "seq", it.seq)
+		return
+	}
+	q.push(work{seq: it.seq, it: it})
+}
+
+func (g *Gateway) queueOf(route string) *workQueue {
+	if route == cpmRoute {
+		return g.cpmQ
+	}
+	if r, ok := g.sms[route]; ok {
+		return r.q
+	}
+	return nil
+}
+
+// backoff is the delay before attempt n+1 (n >= 1): exponential with jitter.
+func (g *Gateway) backoff(n uint32) time.Duration {
+	rc := g.cfg.Retry
+	d := float64(rc.Initial)
+	for i := uint32(1); i < n && d < float64(rc.Max); i++ {
+		d *= rc.Multiplier
+	}
+	if d > float64(rc.Max) {
+		d = float64(rc.Max)
+	}
+	d *= 1 + rc.Jitter*(2*rand.Float64()-1)
+	return time.Duration(d)
+}
+
+// retryLater records a failed attempt and schedules the next one, or ends
+// the item as expired when the next attempt would come too late.
+func (g *Gateway) retryLater(ctx context.Context, it *item, cause error) {
+	it.attempts++
+	it.reason = cause.Error()
+	delay := g.backoff(it.attempts)
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(cause, &ra) && ra.RetryAfter() > 0 {
+		delay = ra.RetryAfter()
+	}
+	it.due = g.now().Add(delay)
+	if !it.expiry.IsZero() && it.due.After(it.expiry) {
+		g.finish(ctx, it, outcomeExpired, cpm.Failed, "expired after "+it.reason)
+		return
+	}
+	g.stats.retries.Add(1)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
+	defer cancel()
+	if err := g.deps.Journal.Put(pctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
+		g.log.Warn("journal: retry state not saved; the attempt count restarts after a restart", "seq", it.seq, "err", err)
+	}
+	g.log.Debug("retry scheduled", "seq", it.seq, "route", it.route, "attempt", it.attempts, "in", delay, "cause", cause)
+	g.sched.add(timer{at: it.due, seq: it.seq, route: it.route, action: actionRetry})
+}
+
+// finish ends an item and, when the sender asked for it, queues the report
+// in the same journal write. Delivered and submitted items become Done;
+// failed and expired ones Dead (dead letters, kept for the operator).
+func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.Status, reason string) {
+	it.outcome, it.reason = oc, reason
+	state := journal.Done
+	if oc == outcomeFailed || oc == outcomeExpired {
+		state = journal.Dead
+	}
+	entries := []journal.Entry{entryOf(it, state)}
+	rep := g.reportFor(it, oc, status)
+	if rep != nil {
+		entries = append(entries, entryOf(rep, journal.Open))
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
+	defer cancel()
+	if err := g.deps.Journal.Put(pctx, entries); err != nil {
+		// The entry stays open in the journal: the next start retries it.
+		g.log.Error("journal: outcome not saved; the item will be retried after a restart", "seq", it.seq, "outcome", oc, "err", err)
+		return
+	}
+	g.stats.ended(it, oc)
+	g.log.Info("message "+oc.String(), "seq", it.seq, "kind", it.kind, "route", it.route,
+		"id", it.msg.ID, "from", it.msg.From, "to", it.msg.To, "reason", reason)
+	if rep != nil {
+		rep.seq = entries[1].Seq
+		g.stats.reports.Add(1)
+		g.enqueue(rep)
+	}
+}
+
+// reportFor builds the IMDN item for an ended CPM message, or nil when the
+// sender did not ask for one (or the item is not a CPM message).
+func (g *Gateway) reportFor(it *item, oc outcome, status cpm.Status) *item {
+	if it.kind != kindMessage || it.route == cpmRoute {
+		return nil
+	}
+	m := &it.msg
+	switch {
+	case oc == outcomeDelivered && m.Notify.Has(cpm.PositiveDelivery):
+	case (oc == outcomeFailed || oc == outcomeExpired) && m.Notify.Has(cpm.NegativeDelivery):
+	default:
+		return nil
+	}
+	now := g.now()
+	return &item{
+		kind: kindReport, route: cpmRoute, received: now, expiry: now.Add(g.cfg.Validity),
+		report: cpm.Report{
+			ID: newID(), MessageID: m.ID, From: m.To, To: m.From, Status: status,
+			DateTime: now, OriginalDateTime: m.DateTime,
+		},
+	}
+}
+
+// expired reports whether the item is past its validity.
+func (g *Gateway) expired(it *item) bool {
+	return !it.expiry.IsZero() && g.now().After(it.expiry)
+}
+
+// fire runs a due timer.
+func (g *Gateway) fire(t timer) {
+	switch t.action {
+	case actionRetry:
+		if q := g.queueOf(t.route); q != nil {
+			q.push(work{seq: t.seq})
+		}
+	case actionExpire:
+		g.expireAwaiting(t.seq)
+	case actionReassembly:
+		g.expireReassembly()
+		g.sched.add(timer{at: g.now().Add(g.reassemblyTick()), action: actionReassembly})
+	}
+}
+
+func (g *Gateway) reassemblyTick() time.Duration {
+	d := g.cfg.Reassembly.Timeout / 4
+	if d < time.Second {
+		d = time.Second
+	}
+	return d
+}
+
+// expireAwaiting ends an item whose receipts never came.
+func (g *Gateway) expireAwaiting(seq uint64) {
+	ctx := context.Background()
+	unlock := g.locks.lock(seq)
+	defer unlock()
+	it, err := g.load(ctx, work{seq: seq})
+	if err != nil || it == nil || !it.awaitingReceipts() {
+		return
+	}
+	g.finish(ctx, it, outcomeExpired, cpm.Error, "no receipt from the SMSC within the validity period")
+}

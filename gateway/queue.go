@@ -1,0 +1,110 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+)
+
+// work is one queued unit: an entry's sequence number and, while the queue
+// is short, its decoded item (nil: read it back from the journal).
+type work struct {
+	seq uint64
+	it  *item
+}
+
+// workQueue is an unbounded FIFO of work for one route. Only hotLimit
+// entries keep their decoded item; the rest hold just the sequence number,
+// so memory per queued message stays a few words however long the backlog.
+// It is safe for concurrent use.
+type workQueue struct {
+	mu       sync.Mutex
+	buf      []work // ring buffer
+	head, n  int
+	hot      int // entries in buf whose item is set
+	hotLimit int
+	ready    chan struct{} // has a token while n > 0
+}
+
+func newWorkQueue(hotLimit int) *workQueue {
+	return &workQueue{buf: make([]work, 64), hotLimit: hotLimit, ready: make(chan struct{}, 1)}
+}
+
+// push appends w, dropping its decoded item when the queue is hot enough.
+func (q *workQueue) push(w work) {
+	q.mu.Lock()
+	if w.it != nil {
+		if q.hot >= q.hotLimit {
+			w.it = nil
+		} else {
+			q.hot++
+		}
+	}
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = w
+	q.n++
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (q *workQueue) grow() {
+	nb := make([]work, 2*len(q.buf))
+	for i := 0; i < q.n; i++ {
+		nb[i] = q.buf[(q.head+i)%len(q.buf)]
+	}
+	q.buf, q.head = nb, 0
+}
+
+// pop blocks until work is queued or ctx ends.
+func (q *workQueue) pop(ctx context.Context) (work, bool) {
+	for {
+		q.mu.Lock()
+		if q.n > 0 {
+			w := q.buf[q.head]
+			q.buf[q.head] = work{}
+			q.head = (q.head + 1) % len(q.buf)
+			q.n--
+			if w.it != nil {
+				q.hot--
+			}
+			more := q.n > 0
+			q.shrink()
+			q.mu.Unlock()
+			if more {
+				select {
+				case q.ready <- struct{}{}:
+				default:
+				}
+			}
+			return w, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return work{}, false
+		}
+	}
+}
+
+// shrink gives memory back once a large backlog has drained.
+func (q *workQueue) shrink() {
+	if len(q.buf) > 1024 && q.n < len(q.buf)/8 {
+		nb := make([]work, len(q.buf)/4)
+		for i := 0; i < q.n; i++ {
+			nb[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = nb, 0
+	}
+}
+
+// len is the number of queued entries.
+func (q *workQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.n
+}

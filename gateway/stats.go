@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"sort"
+	"sync/atomic"
+)
+
+// counters are the gateway's running totals since start.
+type counters struct {
+	acceptedCPM   atomic.Int64 // messages from CPM users journaled
+	acceptedSMS   atomic.Int64 // MO SMS journaled (whole or reassembled)
+	duplicates    atomic.Int64 // repeats recognised and dropped
+	segments      atomic.Int64 // submit_sm accepted by SMSCs
+	retries       atomic.Int64
+	awaiting      atomic.Int64 // messages that started waiting for receipts
+	receipts      atomic.Int64 // final receipts correlated
+	uncorrelated  atomic.Int64 // receipts whose message was not found
+	fragments     atomic.Int64 // MO segments journaled
+	reports       atomic.Int64 // IMDNs queued toward CPM users
+	reportsSent   atomic.Int64 // IMDNs accepted by the CPM side
+	reportsLost   atomic.Int64 // IMDNs that failed or expired
+	delivered     atomic.Int64
+	submitted     atomic.Int64
+	failed        atomic.Int64
+	expired       atomic.Int64
+	rejected      atomic.Int64 // input refused with a protocol error
+	journalErrors atomic.Int64 // accepts refused because the journal failed
+}
+
+func (c *counters) ended(it *item, oc outcome) {
+	if it.kind == kindReport {
+		if oc == outcomeDelivered {
+			c.reportsSent.Add(1)
+		} else {
+			c.reportsLost.Add(1)
+		}
+		return
+	}
+	switch oc {
+	case outcomeDelivered:
+		c.delivered.Add(1)
+	case outcomeSubmitted:
+		c.submitted.Add(1)
+	case outcomeFailed:
+		c.failed.Add(1)
+	case outcomeExpired:
+		c.expired.Add(1)
+	}
+}
+
+// Stats is a snapshot of the gateway's counters and queues.
+type Stats struct {
+	AcceptedCPM, AcceptedSMS          int64
+	Duplicates, Rejected              int64
+	Segments, Retries                 int64
+	AwaitingReceipts                  int64
+	Receipts, UncorrelatedReceipts    int64
+	Fragments, Reports                int64
+	ReportsSent, ReportsLost          int64
+	Delivered, Submitted              int64
+	Failed, Expired, JournalErrors    int64
+	Queues                            []QueueStats
+	ScheduledTimers, PendingFragments int
+}
+
+// QueueStats is the backlog of one route.
+type QueueStats struct {
+	Route string
+	Depth int
+	Ready bool
+}
+
+// Stats returns a snapshot; safe to call at any time.
+func (g *Gateway) Stats() Stats {
+	c := &g.stats
+	s := Stats{
+		AcceptedCPM: c.acceptedCPM.Load(), AcceptedSMS: c.acceptedSMS.Load(),
+		Duplicates: c.duplicates.Load(), Rejected: c.rejected.Load(),
+		Segments: c.segments.Load(), Retries: c.retries.Load(),
+		AwaitingReceipts: c.awaiting.Load(),
+		Receipts:         c.receipts.Load(), UncorrelatedReceipts: c.uncorrelated.Load(),
+		Fragments: c.fragments.Load(), Reports: c.reports.Load(),
+		ReportsSent: c.reportsSent.Load(), ReportsLost: c.reportsLost.Load(),
+		Delivered: c.delivered.Load(), Submitted: c.submitted.Load(),
+		Failed: c.failed.Load(), Expired: c.expired.Load(), JournalErrors: c.journalErrors.Load(),
+		ScheduledTimers:  g.sched.len(),
+		PendingFragments: g.mo.pending(),
+	}
+	s.Queues = append(s.Queues, QueueStats{Route: cpmRoute, Depth: g.cpmQ.len(), Ready: true})
+	for name, r := range g.sms {
+		s.Queues = append(s.Queues, QueueStats{Route: name, Depth: r.q.len(), Ready: r.Link.Ready()})
+	}
+	sort.Slice(s.Queues, func(i, j int) bool { return s.Queues[i].Route < s.Queues[j].Route })
+	return s
+}
