@@ -1,0 +1,11 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newBenchCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure iwf on this machine"}
+	cmd.AddCommand(newBenchSMSCmd())
+	return cmd
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/iwf-gateway/iwf/adapters/sip"
+	"github.com/iwf-gateway/iwf/adapters/smpp"
+	"github.com/iwf-gateway/iwf/addressmap"
+	"github.com/iwf-gateway/iwf/config"
+	"github.com/iwf-gateway/iwf/console"
+	"github.com/iwf-gateway/iwf/gateway"
+	"github.com/iwf-gateway/iwf/journal/local"
+	"github.com/iwf-gateway/iwf/translate"
+)
+
+// instance is one running iwf: every component built from a Config, started
+// in dependency order and stopped in reverse.
+type instance struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	sandbox *sandbox
+
+	journal *local.Journal
+	sip     *sip.Endpoint
+	smscs   []*smpp.Client
+	gw      *gateway.Gateway
+	console *console.Server
+
+	wg      sync.WaitGroup // Run loops of the gateway and the SMPP clients
+	gwErr   chan error
+	stopped bool
+}
+
+// startInstance builds and starts everything; on error it stops what it
+// started.
+func startInstance(ctx context.Context, cfg *config.Config, log *slog.Logger) (inst *instance, err error) {
+	in := &instance{cfg: cfg, log: log, gwErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			in.close()
+		}
+	}()
+	if cfg.Sandbox {
+		if in.sandbox, err = startSandbox(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	if in.journal, err = local.Open(cfg.Journal.Local, log.With("component", "journal")); err != nil {
+		return nil, err
+	}
+	addrs, err := addressmap.New(cfg.AddressMap)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.build(addrs); err != nil {
+		return nil, err
+	}
+	in.run(ctx)
+	if err := in.sip.Start(ctx); err != nil {
+		return nil, err
+	}
+	in.console = console.New(cfg.Console, in.gw, log.With("component", "console"))
+	if err := in.console.Start(ctx); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// build creates the adapters and the gateway between them.
+func (in *instance) build(addrs *addressmap.Map) error {
+	var gw *gateway.Gateway // the adapters' handlers call it once it exists
+	ep, err := sip.New(in.cfg.SIP.Config, in.log.With("component", "sip"), func(ctx context.Context, r *sip.Request) error {
+		return gw.HandleSIP(ctx, r)
+	})
+	if err != nil {
+		return err
+	}
+	in.sip = ep
+	var routes []gateway.SMSRoute
+	for _, s := range in.cfg.SMPP {
+		name := s.Name
+		c, err := smpp.NewClient(s.Config, in.log.With("component", "smpp", "smsc", name), func(ctx context.Context, sm *smpp.ShortMessage) error {
+			return gw.HandleDeliver(ctx, name, sm)
+		})
+		if err != nil {
+			return err
+		}
+		in.smscs = append(in.smscs, c)
+		routes = append(routes, gateway.SMSRoute{
+			Name: name, Link: c, Workers: s.Workers, Addresses: s.Addresses,
+			SMS: smsPolicy(s),
+		})
+	}
+	gw, err = gateway.New(in.cfg.Gateway, gateway.Deps{
+		Journal: in.journal, Addresses: addrs, CPM: ep, SMS: routes,
+		CPMOut: translate.SIPOutboundConfig{Domain: in.cfg.SIP.Domain, CPIM: in.cfg.SIP.CPIMEnabled()},
+		Log:    in.log.With("component", "gateway"),
+	})
+	in.gw = gw
+	return err
+}
+
+// run starts the gateway's pipeline and the SMPP binds.
+func (in *instance) run(ctx context.Context) {
+	in.wg.Add(1 + len(in.smscs))
+	go func() {
+		defer in.wg.Done()
+		in.gwErr <- in.gw.Run(context.WithoutCancel(ctx))
+	}()
+	for _, c := range in.smscs {
+		go func() {
+			defer in.wg.Done()
+			_ = c.Run(context.WithoutCancel(ctx))
+		}()
+	}
+}
+
+// shutdown drains in order: stop taking SIP traffic, let the gateway finish
+// its attempts, unbind from the SMSCs, flush the journal.
+func (in *instance) shutdown(ctx context.Context) error {
+	if in.stopped {
+		return nil
+	}
+	in.stopped = true
+	var errs []error
+	if in.sip != nil {
+		errs = append(errs, in.sip.Shutdown(ctx))
+	}
+	if in.gw != nil {
+		errs = append(errs, in.gw.Shutdown(ctx))
+	}
+	for _, c := range in.smscs {
+		errs = append(errs, c.Shutdown(ctx))
+	}
+	in.wg.Wait()
+	if in.console != nil {
+		errs = append(errs, in.console.Shutdown(ctx))
+	}
+	if in.journal != nil {
+		errs = append(errs, in.journal.Close())
+	}
+	if in.sandbox != nil {
+		errs = append(errs, in.sandbox.close())
+	}
+	return errors.Join(errs...)
+}
+
+// close stops everything at once.
+func (in *instance) close() {
+	if in.stopped {
+		return
+	}
+	in.stopped = true
+	if in.sip != nil {
+		_ = in.sip.Close()
+	}
+	if in.gw != nil {
+		_ = in.gw.Close()
+	}
+	for _, c := range in.smscs {
+		_ = c.Close()
+	}
+	in.wg.Wait()
+	if in.console != nil {
+		_ = in.console.Close()
+	}
+	if in.journal != nil {
+		_ = in.journal.Close()
+	}
+	if in.sandbox != nil {
+		_ = in.sandbox.close()
+	}
+}

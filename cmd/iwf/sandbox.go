@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/iwf-gateway/iwf/adapters/sip"
+	"github.com/iwf-gateway/iwf/adapters/smpp"
+	"github.com/iwf-gateway/iwf/config"
+	"github.com/iwf-gateway/iwf/cpm"
+	"github.com/iwf-gateway/iwf/sim/smsc"
+	"github.com/iwf-gateway/iwf/translate"
+)
+
+// sandboxUAListen is where the sandbox's CPM user agent listens; iwf's
+// outbound proxy points at it.
+const sandboxUAListen = "127.0.0.1:5071"
+
+// sandbox is the in-process peers of the sandbox default: an SMSC
+// simulator that sends receipts and answers every single-part SMS with an
+// echo MO, and a CPM user agent that logs the MESSAGEs iwf delivers.
+type sandbox struct {
+	smsc   *smsc.SMSC
+	ua     *sip.Endpoint
+	echoes chan smpp.ShortMessage
+	ref    uint16 // concatenation reference of echo replies
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func startSandbox(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *sandbox, err error) {
+	sb := &sandbox{echoes: make(chan smpp.ShortMessage, 1024)}
+	defer func() {
+		if err != nil {
+			_ = sb.close()
+		}
+	}()
+	sc := cfg.SMPP[0]
+	sb.smsc = smsc.New(smsc.Config{
+		SystemID: sc.SystemID, Password: sc.Password, ReceiptDelay: 500 * time.Millisecond,
+		OnSubmit: func(sm smpp.ShortMessage, id string) {
+			select {
+			case sb.echoes <- sm:
+			default: // the sandbox echo is best effort
+			}
+		},
+	}, log.With("component", "sim-smsc"))
+	if err := sb.smsc.Start(ctx); err != nil {
+		return nil, err
+	}
+	cfg.SMPP[0].Address = sb.smsc.Addr()
+	sb.ua, err = sip.New(sip.Config{
+		Listen: []string{"udp:" + sandboxUAListen, "tcp:" + sandboxUAListen}, Domain: "cpm.example.net",
+	}, log.With("component", "sim-cpm-ua"), func(_ context.Context, r *sip.Request) error {
+		logDelivered(log, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := sb.ua.Start(ctx); err != nil {
+		return nil, fmt.Errorf("sandbox CPM user agent: %w", err)
+	}
+	if cfg.SIP.OutboundProxy == "" {
+		cfg.SIP.OutboundProxy = "sip:" + sandboxUAListen
+	}
+	echoCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sb.cancel = cancel
+	sb.wg.Add(1)
+	go func() { defer sb.wg.Done(); sb.echo(echoCtx, log) }()
+	return sb, nil
+}
+
+// echo answers each single-part SMS with an MO from its recipient, so a
+// newcomer sees both directions flow.
+func (sb *sandbox) echo(ctx context.Context, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sm := <-sb.echoes:
+			if sm.ESMClass&smpp.ESMClassUDHI != 0 || len(sm.TLVs) > 1 {
+				continue
+			}
+			seg, err := translate.DecodeSMS(&sm)
+			if err != nil || seg.Binary || seg.Total > 1 {
+				continue
+			}
+			sb.ref++
+			m := cpm.Message{Parts: []cpm.Part{{ContentType: "text/plain;charset=utf-8", Body: []byte("echo: " + seg.Text)}}}
+			reply, err := translate.SMSFromMessage(&m, translate.SMSRoute{Source: sm.Dest, Dest: sm.Source, Reference: sb.ref})
+			if err != nil {
+				continue
+			}
+			for _, part := range reply {
+				if err := sb.smsc.InjectMO(ctx, part); err != nil && !errors.Is(err, context.Canceled) {
+					log.Warn("sandbox echo MO not delivered", "err", err)
+				}
+			}
+		}
+	}
+}
+
+func logDelivered(log *slog.Logger, r *sip.Request) {
+	what, text := "message", ""
+	if rep, ok, err := translate.ReportFromSIP(r); err == nil && ok {
+		what, text = "IMDN "+string(rep.Status), "for "+rep.MessageID
+	} else if m, err := translate.MessageFromSIP(r); err == nil {
+		text, _ = m.Text()
+	}
+	if len(text) > 80 {
+		text = text[:80] + "…"
+	}
+	log.Info("CPM user received "+what, "from", r.From, "to", r.RequestURI, "text", strings.TrimSpace(text))
+}
+
+// greet tells a newcomer what to try.
+func (sb *sandbox) greet(log *slog.Logger, in *instance) {
+	log.Info("sandbox ready: try  go run ./cmd/iwf send sms --to tel:+447700900123 --text hello",
+		"smsc", sb.smsc.Addr(), "cpm_user_agent", sandboxUAListen)
+}
+
+func (sb *sandbox) close() error {
+	if sb.cancel != nil {
+		sb.cancel()
+	}
+	sb.wg.Wait()
+	var errs []error
+	if sb.ua != nil {
+		errs = append(errs, sb.ua.Close())
+	}
+	if sb.smsc != nil {
+		errs = append(errs, sb.smsc.Close())
+	}
+	return errors.Join(errs...)
+}
