@@ -41,12 +41,12 @@ type Source interface {
 // Server serves the console. Start it with Start, stop it with Shutdown or
 // Close.
 type Server struct {
-	cfg  Config
-	src  Source
-	log  *slog.Logger
-	srv  *http.Server
-	ln   net.Listener
-	wg   sync.WaitGroup
+	cfg Config
+	src Source
+	log *slog.Logger
+	srv *http.Server
+	ln  net.Listener
+	wg  sync.WaitGroup
 }
 
 // New builds a console over src.

@@ -95,7 +95,9 @@ func (o *sendOptions) send(ctx context.Context) (string, error) {
 		listen = "tcp:127.0.0.1:0"
 	}
 	ep, err := sip.New(sip.Config{Listen: []string{listen}, OutboundProxy: proxy, TransactionTimeout: o.timeout},
-		slog.New(slog.DiscardHandler), func(context.Context, *sip.Request) error { return &sip.StatusError{Code: 405, Reason: "Method Not Allowed"} })
+		slog.New(slog.DiscardHandler), func(context.Context, *sip.Request) error {
+			return &sip.StatusError{Code: 405, Reason: "Method Not Allowed"}
+		})
 	if err != nil {
 		return "", err
 	}

@@ -49,4 +49,3 @@ func describeReceipt(rc translate.Receipt) string {
 	line("text", rc.Text)
 	return b.String()
 }
-
