@@ -381,7 +381,7 @@ func TestDecodeSMSPackedGSM7(t *testing.T) {
 }
 
 func BenchmarkSMSFromMessageGSM3Parts(b *testing.B) {
-	m := textMessage(strings.Repeat("The quick brown fox jumps over the lazy dog {42}. ", 9))
+	m := textMessage(strings.Repeat("The quick brown fox jumps over the lazy dog {42}. ", 8))
 	for b.Loop() {
 		if sms, err := SMSFromMessage(m, testRoute); err != nil || len(sms) != 3 {
 			b.Fatal(len(sms), err)
