@@ -122,8 +122,13 @@ func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.S
 		return
 	}
 	g.stats.ended(it, oc)
-	g.log.Info("message "+oc.String(), "seq", it.seq, "kind", it.kind, "route", it.route,
-		"id", it.msg.ID, "from", it.msg.From, "to", it.msg.To, "reason", reason)
+	if it.kind == kindReport {
+		g.log.Info("IMDN "+oc.String(), "seq", it.seq, "status", it.report.Status, "message_id", it.report.MessageID,
+			"to", it.report.To, "reason", reason)
+	} else {
+		g.log.Info("message "+oc.String(), "seq", it.seq, "route", it.route,
+			"id", it.msg.ID, "from", it.msg.From, "to", it.msg.To, "reason", reason)
+	}
 	if rep != nil {
 		rep.seq = entries[1].Seq
 		g.stats.reports.Add(1)
