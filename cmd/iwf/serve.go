@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"os/signal"
 	"syscall"
 	"time"
@@ -67,6 +68,13 @@ func serve(parent context.Context, cfg *config.Config, grace time.Duration) erro
 		parent = context.Background()
 	}
 	log := newLogger(os.Stderr, cfg.LogLevel)
+	if path := os.Getenv("IWF_CPUPROFILE"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	in, err := startInstance(ctx, cfg, log)
@@ -93,4 +101,18 @@ func serve(parent context.Context, cfg *config.Config, grace time.Duration) erro
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// startCPUProfile writes a CPU profile of the whole run to path (set
+// IWF_CPUPROFILE to profile a serve, e.g. under `iwf bench`).
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("IWF_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("IWF_CPUPROFILE: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
