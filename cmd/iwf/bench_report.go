@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/iwf-gateway/iwf/adapters/smpp/pdu"
+	"github.com/iwf-gateway/iwf/sim/smsc"
+)
+
+// benchSMSResult is everything one run of `iwf bench sms` measured.
+type benchSMSResult struct {
+	Options benchSMSOptions
+	sipAddr *net.UDPAddr
+
+	Load  loadStats   // what the load generator saw
+	Check submitCheck // accepted numbers against submits
+
+	Submits, Throttled, Rebinds int
+	SubmitSpan                  time.Duration // first to latest submit
+	LongestSubmitGap            time.Duration
+	LongestUnbound              time.Duration // longest time with fewer binds than configured
+
+	DrainFrom       time.Duration // since the run began, when binds were allowed (--backlog)
+	DrainSeenBefore int64
+	DrainEnd        time.Duration // since the run began, the latest submit
+
+	Wall    time.Duration // from the first MESSAGE until the SMSC saw the last
+	LoadCPU time.Duration // iwf's CPU (user+sys) over Wall, from /proc
+	PeakRSS int64         // iwf's VmHWM at the end of the load, bytes
+	User    time.Duration // iwf's whole-run rusage
+	Sys     time.Duration
+	MaxRSS  int64 // rusage ru_maxrss, bytes
+
+	Backlog []backlogSample // at each tenth of the messages, with --backlog
+}
+
+func (r *benchSMSResult) setRusage(ru *syscall.Rusage) {
+	if ru == nil {
+		return
+	}
+	r.User = time.Duration(ru.Utime.Nano())
+	r.Sys = time.Duration(ru.Stime.Nano())
+	r.MaxRSS = ru.Maxrss << 10
+}
+
+func (r *benchSMSResult) collectSMSC(sim *smsc.SMSC, rec *submitRecorder, binds int) {
+	r.Submits = sim.SubmitCount()
+	r.Throttled = sim.ThrottledCount()
+	r.Rebinds = max(0, sim.Received(pdu.BindTransceiver)-binds)
+	first, last := rec.first.Load(), rec.last.Load()
+	r.SubmitSpan = time.Duration(last - first)
+	r.DrainEnd = time.Duration(last)
+	r.LongestSubmitGap = time.Duration(rec.maxGap.Load())
+}
+
+// backlogSample is iwf's memory and CPU when a tenth more of the messages
+// had been accepted.
+type backlogSample struct {
+	Accepted  int64
+	RSS, Peak int64
+	CPU       time.Duration // total so far
+	PerMsg    time.Duration // CPU per message accepted since the previous sample
+}
+
+func takeBacklogSample(pid int, accepted int64, prev backlogSample) backlogSample {
+	u, s, _ := procCPU(pid)
+	rss, peak, _ := procMem(pid)
+	b := backlogSample{Accepted: accepted, RSS: rss, Peak: peak, CPU: u + s}
+	if d := accepted - prev.Accepted; d > 0 {
+		b.PerMsg = (b.CPU - prev.CPU) / time.Duration(d)
+	}
+	return b
+}
+
+func (b backlogSample) String() string {
+	return fmt.Sprintf("%9d accepted   RSS %4d MB (peak %4d MB)   CPU %.3f ms/msg over the last tenth",
+		b.Accepted, b.RSS>>20, b.Peak>>20, ms(b.PerMsg))
+}
+
+// percentiles of latencies in µs: p50, p99 and max.
+func percentiles(us []uint32) (p50, p99, top time.Duration) {
+	if len(us) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(us)
+	at := func(q float64) time.Duration {
+		i := min(len(us)-1, int(q*float64(len(us))))
+		return time.Duration(us[i]) * time.Microsecond
+	}
+	return at(0.50), at(0.99), time.Duration(us[len(us)-1]) * time.Microsecond
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func perSecond(n int, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// print writes the report table.
+func (r *benchSMSResult) print(w io.Writer) error {
+	var b strings.Builder
+	l, c := r.Load, r.Check
+	refused := 0
+	for _, n := range l.Refused {
+		refused += n
+	}
+	fmt.Fprintf(&b, "messages     %d sent, %d accepted (202), %d refused%s, %d unanswered\n",
+		l.Sent, l.Accepted, refused, refusedCodes(l.Refused), l.Unanswered)
+	fmt.Fprintf(&b, "accept       %s msg/s   p50 %.1f ms   p99 %.1f ms   max %.0f ms   (%d retransmits)\n",
+		thousands(perSecond(l.Accepted, l.Duration)), ms(l.P50), ms(l.P99), ms(l.Max), l.Retransmits)
+	fmt.Fprintf(&b, "smsc         %s submits/s  %d unique, %d repeats, %d lost%s\n",
+		thousands(perSecond(r.Submits, r.SubmitSpan)), c.Unique, c.Repeats, c.Lost, unexpected(c.Unexpected))
+	if r.Options.DropEvery > 0 || r.Rebinds > 0 {
+		fmt.Fprintf(&b, "links        %d rebinds, longest %.0f ms with a bind down, longest gap between submits %.0f ms, repeats bound %d (rebinds x window)\n",
+			r.Rebinds, ms(r.LongestUnbound), ms(r.LongestSubmitGap), r.Rebinds*r.Options.Window)
+	}
+	if r.Options.Throttle > 0 {
+		fmt.Fprintf(&b, "throttle     %d submits answered ESME_RTHROTTLED (%.1f %%); compare submits/s with an unthrottled run\n",
+			r.Throttled, 100*float64(r.Throttled)/float64(max(1, r.Throttled+r.Submits)))
+	}
+	if r.Options.Backlog && r.Options.Drain {
+		drained := r.Submits - int(r.DrainSeenBefore)
+		fmt.Fprintf(&b, "drain        %s submits/s once the SMSC accepted binds (%d in %.1f s)\n",
+			thousands(perSecond(drained, r.DrainEnd-r.DrainFrom)), drained, (r.DrainEnd - r.DrainFrom).Seconds())
+	}
+	perMsg := time.Duration(0)
+	if l.Accepted > 0 {
+		perMsg = r.LoadCPU / time.Duration(l.Accepted)
+	}
+	fmt.Fprintf(&b, "iwf          peak RSS %d MB   CPU %.3f ms/msg (%.1f s over %.1f s; whole run user %.1f s, sys %.1f s)\n",
+		max(r.PeakRSS, r.MaxRSS)>>20, ms(perMsg), r.LoadCPU.Seconds(), r.Wall.Seconds(), r.User.Seconds(), r.Sys.Seconds())
+	for _, s := range r.Backlog {
+		fmt.Fprintf(&b, "backlog      %s\n", s)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func refusedCodes(m map[int]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, code := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%d x%d", code, m[code]))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func unexpected(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d submitted but never accepted", n)
+}
+
+// thousands renders v rounded, with comma separators.
+func thousands(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
