@@ -136,8 +136,32 @@ func parseAddrHeader(s string) (addrHeader, error) {
 			return addrHeader{}, fmt.Errorf("%w: text after address", errBadAddr)
 		}
 		a.Params = strings.TrimSpace(rest[1:])
+		if err := checkParams(a.Params); err != nil {
+			return addrHeader{}, err
+		}
 	}
 	return a, nil
+}
+
+// checkParams accepts header parameters whose quoted strings are closed
+// and which hold no ',', '<' or '>' outside them, so a value list still
+// splits where it should.
+func checkParams(p string) error {
+	inQuote := false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case inQuote && c == '\\':
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case !inQuote && (c == ',' || c == '<' || c == '>'):
+			return fmt.Errorf("%w: %q in parameters", errBadAddr, c)
+		}
+	}
+	if inQuote {
+		return fmt.Errorf("%w: unterminated quoted string in parameters", errBadAddr)
+	}
+	return nil
 }
 
 // parseQuoted reads a quoted-string at the start of s.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -226,6 +227,8 @@ func TestRetransmissionAbsorbed(t *testing.T) {
 		return nil
 	}}
 	e := startEndpoint(t, Config{}, rc.handle)
+	unblock := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unblock) // runs before the endpoint's Close if the test fails
 	p := newUDPPeer(t, addrOf(t, e, "udp"))
 	raw := wireRequest{sentBy: p.sentBy(), branch: "retx1", callID: "retx-1",
 		headers: []string{"Content-Type: text/plain"}, body: []byte("once")}.bytes()
@@ -238,7 +241,7 @@ func TestRetransmissionAbsorbed(t *testing.T) {
 	if res := p.roundTrip(wireRequest{method: "OPTIONS", branch: "retx-opt", callID: "retx-opt"}); res.code != 200 {
 		t.Fatalf("OPTIONS got %d", res.code)
 	}
-	close(release)
+	unblock()
 	first := p.read()
 	p.send(raw)
 	again := p.read()
