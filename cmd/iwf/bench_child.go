@@ -26,9 +26,9 @@ type iwfChild struct {
 	waitErr error
 }
 
-// startIWFChild runs `<binary> serve --config <dir>/iwf.yaml` with its
-// output in <dir>/iwf.log.
-func startIWFChild(binary, dir string, yaml []byte, console string, env []string) (*iwfChild, error) {
+// startIWFChild runs `<binary> <args> --config <dir>/iwf.yaml` (args is
+// "serve" or the profiling variant) with its output in <dir>/iwf.log.
+func startIWFChild(binary, dir string, yaml []byte, console string, args, env []string) (*iwfChild, error) {
 	cfgPath := filepath.Join(dir, "iwf.yaml")
 	if err := os.WriteFile(cfgPath, yaml, 0o600); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
@@ -38,7 +38,7 @@ func startIWFChild(binary, dir string, yaml []byte, console string, env []string
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	c.cmd = exec.Command(binary, "serve", "--config", cfgPath)
+	c.cmd = exec.Command(binary, append(args, "--config", cfgPath)...)
 	c.cmd.Stdout, c.cmd.Stderr = logf, logf
 	c.cmd.Env = append(os.Environ(), env...)
 	if err := c.cmd.Start(); err != nil {
@@ -130,26 +130,30 @@ func procCPU(pid int) (user, sys time.Duration, err error) {
 	return time.Duration(ut) * tick, time.Duration(st) * tick, nil
 }
 
-// procMem is a process's resident set size now and at its peak (VmRSS and
-// VmHWM of /proc/<pid>/status), in bytes.
-func procMem(pid int) (rss, peak int64, err error) {
+// procMem is a process's resident set size now, at its peak, and the
+// anonymous part of it now (VmRSS, VmHWM and RssAnon of /proc/<pid>/status:
+// the rest is file pages, the journal's memory map), in bytes.
+func procMem(pid int) (rss, peak, anon int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	for line := range strings.SplitSeq(string(b), "\n") {
 		k, v, ok := strings.Cut(line, ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
+		if !ok {
 			continue
 		}
 		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		if k == "VmRSS" {
+		switch k {
+		case "VmRSS":
 			rss = kb << 10
-		} else {
+		case "VmHWM":
 			peak = kb << 10
+		case "RssAnon":
+			anon = kb << 10
 		}
 	}
-	return rss, peak, nil
+	return rss, peak, anon, nil
 }
 
 // freePort finds a free loopback port for network "udp" or "tcp" by

@@ -34,6 +34,7 @@ type benchSMSResult struct {
 	Wall    time.Duration // from the first MESSAGE until the SMSC saw the last
 	LoadCPU time.Duration // iwf's CPU (user+sys) over Wall, from /proc
 	PeakRSS int64         // iwf's VmHWM at the end of the load, bytes
+	Anon    int64         // iwf's RssAnon then (heap and stacks, not the journal's map)
 	User    time.Duration // iwf's whole-run rusage
 	Sys     time.Duration
 	MaxRSS  int64 // rusage ru_maxrss, bytes
@@ -65,14 +66,15 @@ func (r *benchSMSResult) collectSMSC(sim *smsc.SMSC, rec *submitRecorder, binds 
 type backlogSample struct {
 	Accepted  int64
 	RSS, Peak int64
+	Anon      int64
 	CPU       time.Duration // total so far
 	PerMsg    time.Duration // CPU per message accepted since the previous sample
 }
 
 func takeBacklogSample(pid int, accepted int64, prev backlogSample) backlogSample {
 	u, s, _ := procCPU(pid)
-	rss, peak, _ := procMem(pid)
-	b := backlogSample{Accepted: accepted, RSS: rss, Peak: peak, CPU: u + s}
+	rss, peak, anon, _ := procMem(pid)
+	b := backlogSample{Accepted: accepted, RSS: rss, Peak: peak, Anon: anon, CPU: u + s}
 	if d := accepted - prev.Accepted; d > 0 {
 		b.PerMsg = (b.CPU - prev.CPU) / time.Duration(d)
 	}
@@ -80,8 +82,8 @@ func takeBacklogSample(pid int, accepted int64, prev backlogSample) backlogSampl
 }
 
 func (b backlogSample) String() string {
-	return fmt.Sprintf("%9d accepted   RSS %4d MB (peak %4d MB)   CPU %.3f ms/msg over the last tenth",
-		b.Accepted, b.RSS>>20, b.Peak>>20, ms(b.PerMsg))
+	return fmt.Sprintf("%9d accepted   RSS %4d MB (anon %4d MB, peak %4d MB)   CPU %.3f ms/msg over the last tenth",
+		b.Accepted, b.RSS>>20, b.Anon>>20, b.Peak>>20, ms(b.PerMsg))
 }
 
 // percentiles of latencies in µs: p50, p99 and max.
@@ -137,8 +139,8 @@ func (r *benchSMSResult) print(w io.Writer) error {
 	if l.Accepted > 0 {
 		perMsg = r.LoadCPU / time.Duration(l.Accepted)
 	}
-	fmt.Fprintf(&b, "iwf          peak RSS %d MB   CPU %.3f ms/msg (%.1f s over %.1f s; whole run user %.1f s, sys %.1f s)\n",
-		max(r.PeakRSS, r.MaxRSS)>>20, ms(perMsg), r.LoadCPU.Seconds(), r.Wall.Seconds(), r.User.Seconds(), r.Sys.Seconds())
+	fmt.Fprintf(&b, "iwf          peak RSS %d MB (anon %d MB at the end)   CPU %.3f ms/msg (%.1f s over %.1f s; whole run user %.1f s, sys %.1f s)\n",
+		max(r.PeakRSS, r.MaxRSS)>>20, r.Anon>>20, ms(perMsg), r.LoadCPU.Seconds(), r.Wall.Seconds(), r.User.Seconds(), r.Sys.Seconds())
 	for _, s := range r.Backlog {
 		fmt.Fprintf(&b, "backlog      %s\n", s)
 	}

@@ -34,6 +34,7 @@ type benchSMSOptions struct {
 	DataDir       string
 	Binary        string // the iwf to run; default this executable
 	CPUProfile    string // passed to the child as IWF_CPUPROFILE
+	HeapProfile   string // taken from the child when the load ends
 	DrainTimeout  time.Duration
 	Timeout       time.Duration // per request, Timer F
 }
@@ -69,10 +70,11 @@ func newBenchSMSCmd() *cobra.Command {
 			return res.print(cmd.OutOrStdout())
 		},
 	}
+	cmd.AddCommand(newBenchServeProfiledCmd())
 	f := cmd.Flags()
 	f.IntVar(&o.Count, "count", defaultBenchCount, "messages to send (default 1,000,000 with --backlog)")
 	f.Float64Var(&o.Rate, "rate", 0, "messages per second; 0 sends as fast as --outstanding allows")
-	f.IntVar(&o.Outstanding, "outstanding", 1024, "requests without a final response at once")
+	f.IntVar(&o.Outstanding, "outstanding", 64, "requests without a final response at once (more overflows iwf's default 208 KB UDP receive buffer)")
 	f.IntVar(&o.Sockets, "sockets", 4, "UDP sockets the load is spread over")
 	f.BoolVar(&o.NoSync, "nosync", false, "journal without fsync (breaks durability; for comparison only)")
 	f.BoolVar(&o.Backlog, "backlog", false, "the SMSC refuses binds while the load runs: measure memory and CPU as the backlog grows")
@@ -84,6 +86,7 @@ func newBenchSMSCmd() *cobra.Command {
 	f.IntVar(&o.Window, "window", 256, "SMPP window per bind")
 	f.StringVar(&o.DataDir, "data-dir", "", "where iwf keeps its journal (default a temporary directory, removed after)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of iwf's whole run to this file")
+	f.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of iwf, taken when the last MESSAGE is answered, to this file")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 60*time.Second, "give up waiting for the SMSC after this long without a new submit")
 	f.DurationVar(&o.Timeout, "request-timeout", 32*time.Second, "give a MESSAGE up after this long without a final response")
 	return cmd
@@ -199,7 +202,12 @@ func (r *benchRun) startChild(ctx context.Context, dir string) error {
 		p, _ := filepath.Abs(r.o.CPUProfile)
 		env = append(env, "IWF_CPUPROFILE="+p)
 	}
-	if r.child, err1 = startIWFChild(bin, dir, yaml, fmt.Sprintf("127.0.0.1:%d", consolePort), env); err1 != nil {
+	args := []string{"serve"}
+	if r.o.HeapProfile != "" {
+		p, _ := filepath.Abs(r.o.HeapProfile)
+		args = []string{"bench", "sms", "serve-profiled", "--heapprofile", p}
+	}
+	if r.child, err1 = startIWFChild(bin, dir, yaml, fmt.Sprintf("127.0.0.1:%d", consolePort), args, env); err1 != nil {
 		return err1
 	}
 	r.res.sipAddr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sipPort}
@@ -279,6 +287,9 @@ func (r *benchRun) load(ctx context.Context) error {
 	loadStart := time.Now()
 	err := r.lg.Run(ctx)
 	r.res.Load = r.lg.stats()
+	if err == nil && r.o.HeapProfile != "" {
+		err = r.child.takeHeapProfile(r.o.HeapProfile)
+	}
 	if err == nil {
 		err = r.awaitSMSC(ctx)
 	}
@@ -286,7 +297,7 @@ func (r *benchRun) load(ctx context.Context) error {
 	wg.Wait()
 	u1, s1, _ := procCPU(pid)
 	r.res.LoadCPU = u1 - u0 + s1 - s0
-	_, r.res.PeakRSS, _ = procMem(pid)
+	_, r.res.PeakRSS, r.res.Anon, _ = procMem(pid)
 	r.res.Wall = time.Since(loadStart)
 	r.res.Check = r.rec.check(r.lg, r.res.Load.Sent)
 	r.res.collectSMSC(r.sim, r.rec, r.o.Binds)
