@@ -56,8 +56,10 @@ func (g *Gateway) deliverSMS(ctx context.Context, r *smsRoute, w work) {
 		if it.parts[i].status != partPending {
 			continue
 		}
+		g.recv.beginSubmit()
 		id, err := r.Link.Submit(ctx, &segs[i])
 		if err != nil {
+			g.recv.endSubmit()
 			g.recv.release(refs)
 			g.submitFailed(ctx, it, err)
 			return
@@ -70,6 +72,7 @@ func (g *Gateway) deliverSMS(ctx context.Context, r *smsRoute, w work) {
 				refs = append(refs, ref)
 			}
 		}
+		g.recv.endSubmit()
 	}
 	if !receipts {
 		g.finish(ctx, it, outcomeSubmitted, "", "accepted by the SMSC; no receipt asked")

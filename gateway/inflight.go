@@ -32,20 +32,58 @@ func (f *inflight) end(key string) {
 }
 
 // receiptWaits covers the gap between an SMSC accepting a segment and the
-// journal holding the receipt ref for it: a receipt that arrives in that gap
-// waits for the write instead of finding nothing.
+// journal holding the receipt ref for it. An SMSC may send the receipt
+// before the submit_sm_resp has even reached the worker; such a receipt
+// waits, while submits are in flight, for their ids to be registered and
+// journaled instead of finding nothing.
 type receiptWaits struct {
-	mu sync.Mutex
-	m  map[string]chan struct{}
+	mu         sync.Mutex
+	m          map[string]chan struct{}
+	submitting int           // submit_sm calls whose ids are not registered yet
+	changed    chan struct{} // closed and replaced when submitting drops or ids register
 }
 
-func newReceiptWaits() *receiptWaits { return &receiptWaits{m: make(map[string]chan struct{})} }
+func newReceiptWaits() *receiptWaits {
+	return &receiptWaits{m: make(map[string]chan struct{}), changed: make(chan struct{})}
+}
+
+// beginSubmit marks a submit_sm whose id is not known yet.
+func (r *receiptWaits) beginSubmit() {
+	r.mu.Lock()
+	r.submitting++
+	r.mu.Unlock()
+}
+
+// endSubmit marks that submit's id registered (or the submit failed).
+func (r *receiptWaits) endSubmit() {
+	r.mu.Lock()
+	r.submitting--
+	r.notifyLocked()
+	r.mu.Unlock()
+}
+
+func (r *receiptWaits) notifyLocked() {
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// unsettled returns a channel closed at the next registration, or nil
+// when no submit is waiting for its id.
+func (r *receiptWaits) unsettled() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.submitting == 0 {
+		return nil
+	}
+	return r.changed
+}
 
 func (r *receiptWaits) register(ref string) {
 	r.mu.Lock()
 	if _, ok := r.m[ref]; !ok {
 		r.m[ref] = make(chan struct{})
 	}
+	r.notifyLocked()
 	r.mu.Unlock()
 }
 

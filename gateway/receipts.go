@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/iwf-gateway/iwf/cpm"
 	"github.com/iwf-gateway/iwf/journal"
@@ -78,15 +79,24 @@ func (g *Gateway) settle(ctx context.Context, it *item, rc translate.Receipt) er
 	return nil
 }
 
-// findReceipted resolves a receipt to its entry, waiting out the moment
-// between a submit_sm_resp and the journal holding its ref. It returns the
-// receipt id form that matched.
+// receiptSettleWait bounds how long a receipt that matches nothing waits
+// for submits in flight to register their ids.
+const receiptSettleWait = 5 * time.Second
+
+// findReceipted resolves a receipt to its entry. A receipt can overtake
+// its own submit_sm_resp on the way through iwf: while submits are in
+// flight it waits (up to receiptSettleWait) for their ids to be registered
+// and journaled before deciding the receipt is for an unknown message. It
+// returns the receipt id form that matched.
 func (g *Gateway) findReceipted(ctx context.Context, route string, rc translate.Receipt) (uint64, string, error) {
 	ids := []string{rc.MessageID}
 	if rc.TextID != "" && rc.TextID != rc.MessageID {
 		ids = append(ids, rc.TextID)
 	}
-	for attempt := 0; attempt < 2; attempt++ {
+	deadline := time.NewTimer(receiptSettleWait)
+	defer deadline.Stop()
+	for {
+		changed := g.recv.unsettled() // taken before looking, so no registration is missed
 		waited := false
 		for _, id := range ids {
 			for _, ref := range receiptLookups(route, id) {
@@ -102,11 +112,20 @@ func (g *Gateway) findReceipted(ctx context.Context, route string, rc translate.
 				}
 			}
 		}
-		if !waited {
-			break
+		if waited {
+			continue
+		}
+		if changed == nil {
+			return 0, "", journal.ErrNotFound
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return 0, "", journal.ErrNotFound
+		case <-ctx.Done():
+			return 0, "", ctx.Err()
 		}
 	}
-	return 0, "", journal.ErrNotFound
 }
 
 // canonicalMatch reports whether a segment's submit id and a receipt id
