@@ -35,6 +35,7 @@ type benchSMSResult struct {
 	LoadCPU time.Duration // iwf's CPU (user+sys) over Wall, from /proc
 	PeakRSS int64         // iwf's VmHWM at the end of the load, bytes
 	Anon    int64         // iwf's RssAnon then (heap and stacks, not the journal's map)
+	Written int64         // bytes iwf caused to be written to storage over Wall
 	User    time.Duration // iwf's whole-run rusage
 	Sys     time.Duration
 	MaxRSS  int64 // rusage ru_maxrss, bytes
@@ -141,6 +142,8 @@ func (r *benchSMSResult) print(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "iwf          peak RSS %d MB (anon %d MB at the end)   CPU %.3f ms/msg (%.1f s over %.1f s; whole run user %.1f s, sys %.1f s)\n",
 		max(r.PeakRSS, r.MaxRSS)>>20, r.Anon>>20, ms(perMsg), r.LoadCPU.Seconds(), r.Wall.Seconds(), r.User.Seconds(), r.Sys.Seconds())
+	fmt.Fprintf(&b, "journal      %.1f KB written to storage per message accepted (%d MB)\n",
+		float64(r.Written)/1024/float64(max(1, l.Accepted)), r.Written>>20)
 	for _, s := range r.Backlog {
 		fmt.Fprintf(&b, "backlog      %s\n", s)
 	}

@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,7 +65,9 @@ func newBenchSMSCmd() *cobra.Command {
 			if !cmd.Flags().Changed("count") && o.Backlog {
 				o.Count = defaultBacklogCount
 			}
-			res, err := runBenchSMS(cmd.Context(), o, cmd.ErrOrStderr())
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			res, err := runBenchSMS(ctx, o, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -275,6 +279,7 @@ console:
 func (r *benchRun) load(ctx context.Context) error {
 	pid := r.child.cmd.Process.Pid
 	u0, s0, _ := procCPU(pid)
+	w0, _ := procWriteBytes(pid)
 	r.lg = newLoadGen(loadGenConfig{
 		Target: r.res.sipAddr, Count: r.o.Count, Rate: r.o.Rate, Outstanding: r.o.Outstanding,
 		Sockets: r.o.Sockets, T1: 500 * time.Millisecond, T2: 4 * time.Second, Timeout: r.o.Timeout,
@@ -297,6 +302,8 @@ func (r *benchRun) load(ctx context.Context) error {
 	wg.Wait()
 	u1, s1, _ := procCPU(pid)
 	r.res.LoadCPU = u1 - u0 + s1 - s0
+	w1, _ := procWriteBytes(pid)
+	r.res.Written = w1 - w0
 	_, r.res.PeakRSS, r.res.Anon, _ = procMem(pid)
 	r.res.Wall = time.Since(loadStart)
 	r.res.Check = r.rec.check(r.lg, r.res.Load.Sent)
