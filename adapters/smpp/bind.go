@@ -30,6 +30,7 @@ type slot struct {
 	parked int
 
 	rate     limiter
+	throttle throttleGauge
 	submits  atomic.Uint64
 	errors   atomic.Uint64
 	inWindow atomic.Int64

@@ -205,13 +205,24 @@ func TestThrottledPausesAndIsTemporary(t *testing.T) {
 	checkLeaks(t)
 	h := start(t, smsc.Config{}, smpp.Config{ThrottlePause: 50 * time.Millisecond}, nil)
 	h.sim.Throttle(1)
+	// A throttled submit is temporary; while throttling is scattered it is
+	// retried soon and the bind does not pause.
 	_, err := h.client.Submit(context.Background(), msg("x"))
 	var se *smpp.StatusError
-	if !errors.As(err, &se) || se.Status != pdu.StatusThrottled || !smpp.IsTemporary(err) || se.RetryAfter() != 50*time.Millisecond {
-		t.Fatalf("Submit = %v", err)
+	if !errors.As(err, &se) || se.Status != pdu.StatusThrottled || !smpp.IsTemporary(err) || se.RetryAfter() != 5*time.Millisecond {
+		t.Fatalf("first throttled Submit = %v (retry after %v)", err, se.RetryAfter())
 	}
 	if err.Error() != "smpp: submit_sm: ESME_RTHROTTLED (0x00000058)" {
 		t.Fatalf("text %q", err)
+	}
+	// Once most submits are throttled, the bind pauses for ThrottlePause.
+	paused := false
+	for i := 0; i < 40 && !paused; i++ {
+		_, err = h.client.Submit(context.Background(), msg("x"))
+		paused = errors.As(err, &se) && se.RetryAfter() == 50*time.Millisecond
+	}
+	if !paused {
+		t.Fatalf("bind never paused while every submit was throttled: %v", err)
 	}
 	h.sim.Throttle(0)
 	begin := time.Now()
@@ -220,10 +231,26 @@ func TestThrottledPausesAndIsTemporary(t *testing.T) {
 	}
 	// The pause is a lower bound the limiter guarantees, never flaky.
 	if time.Since(begin) < 40*time.Millisecond {
-		t.Fatalf("bind did not pause after ESME_RTHROTTLED")
+		t.Fatalf("bind did not pause after sustained ESME_RTHROTTLED")
 	}
-	if st := h.client.Status()[0]; st.Errors != 1 || st.Submits != 1 {
+	if st := h.client.Status()[0]; st.Submits != 1 || st.Errors < 10 {
 		t.Fatalf("status %+v", st)
+	}
+}
+
+func TestScatteredThrottlingDoesNotPause(t *testing.T) {
+	checkLeaks(t)
+	h := start(t, smsc.Config{}, smpp.Config{ThrottlePause: time.Hour}, nil)
+	h.sim.Throttle(0.05)
+	for i := 0; i < 200; i++ {
+		_, err := h.client.Submit(context.Background(), msg("x"))
+		var se *smpp.StatusError
+		if errors.As(err, &se) && se.RetryAfter() == time.Hour {
+			t.Fatalf("submit %d: bind paused although only 5%% of submits are throttled", i)
+		}
+	}
+	if h.sim.ThrottledCount() == 0 {
+		t.Fatal("the simulator throttled nothing")
 	}
 }
 

@@ -38,7 +38,7 @@ type Config struct {
 	ResponseTimeout time.Duration `yaml:"response_timeout"` // wait for any *_resp; default 10s
 	ReconnectMin    time.Duration `yaml:"reconnect_min"`    // first back-off; default 500ms
 	ReconnectMax    time.Duration `yaml:"reconnect_max"`    // back-off ceiling; default 30s
-	ThrottlePause   time.Duration `yaml:"throttle_pause"`   // pause after ESME_RTHROTTLED/RMSGQFUL; default 1s
+	ThrottlePause   time.Duration `yaml:"throttle_pause"`   // bind pause when most submits get ESME_RTHROTTLED/RMSGQFUL; default 1s (a scattered throttle is retried after a tenth of it)
 
 	TLS           bool `yaml:"tls"`             // connect with TLS
 	TLSSkipVerify bool `yaml:"tls_skip_verify"` // do not verify the SMSC certificate (lab use only)

@@ -16,8 +16,10 @@ import (
 // It waits (bounded by ctx) for a bound transmitter with room in its
 // window and budget under MaxRate; it does not wait for a bind: with no
 // transmitter bound it fails at once with ErrNotBound. ESME_RTHROTTLED
-// and ESME_RMSGQFUL pause that bind for ThrottlePause and come back as a
-// temporary *StatusError (Submit does not retry: the caller decides); any
+// and ESME_RMSGQFUL come back as a temporary *StatusError whose
+// RetryAfter is a tenth of ThrottlePause, and, once most of the bind's
+// recent submits are throttled, pause that bind for ThrottlePause (see
+// throttleGauge). Submit does not retry: the caller decides. Any
 // other error status is a *StatusError, permanent unless Temporary says
 // otherwise. A connection lost before the response, a response timeout
 // and a closed client give errors for which IsTemporary is true; the
@@ -77,13 +79,18 @@ func (c *Client) submitOn(ctx context.Context, sl *slot, s *session, sm *ShortMe
 		return AppendShortMessage(dst, pdu.SubmitSM, seq, sm)
 	})
 	sl.inWindow.Add(-1)
-	if err == nil && p.Status != pdu.StatusOK {
-		se := &StatusError{Status: p.Status, Command: "submit_sm", retryAfter: c.cfg.ThrottlePause}
-		if se.RetryAfter() > 0 {
-			sl.rate.pause(se.RetryAfter())
-			c.log.Warn("smpp: throttled by SMSC", "bind", sl.name, "status", pdu.StatusName(p.Status), "pause", se.RetryAfter())
+	if err == nil {
+		throttled := p.Status == pdu.StatusThrottled || p.Status == pdu.StatusMsgQFul
+		pause := sl.throttle.observe(throttled, c.cfg.ThrottlePause)
+		if p.Status != pdu.StatusOK {
+			se := &StatusError{Status: p.Status, Command: "submit_sm", retryAfter: c.cfg.ThrottlePause / 10}
+			if pause > 0 {
+				se.retryAfter = pause
+				sl.rate.pause(pause)
+				c.log.Warn("smpp: throttled by SMSC; bind paused", "bind", sl.name, "status", pdu.StatusName(p.Status), "pause", pause)
+			}
+			err = se
 		}
-		err = se
 	}
 	if err == nil && p.CommandID != pdu.SubmitSMResp {
 		err = fmt.Errorf("%w: submit_sm answered with %s", ErrMalformedResponse, p.CommandID)
@@ -98,6 +105,39 @@ func (c *Client) submitOn(ctx context.Context, sl *slot, s *session, sm *ShortMe
 	sl.submits.Add(1)
 	id, _ := p.Field("message_id")
 	return string(id.Bytes), nil
+}
+
+// throttleGauge decides when an SMSC's throttling answers mean "stop for
+// a while": it keeps a moving average of the share of submits throttled
+// (over roughly the last 50) and pauses the bind only while that share is
+// above throttlePauseShare. An SMSC that throttles a scattering of submits
+// costs those submits a short retry, not the whole bind a pause; one that
+// throttles most of them gets the pause. Safe for concurrent use.
+type throttleGauge struct {
+	mu    sync.Mutex
+	share float64
+}
+
+const (
+	throttleAlpha      = 0.02 // weight of the newest answer in the average
+	throttlePauseShare = 0.25 // pause above this share of throttled answers
+)
+
+// observe records one submit_sm_resp and returns how long to pause the
+// bind (0: no pause).
+func (g *throttleGauge) observe(throttled bool, pause time.Duration) time.Duration {
+	v := 0.0
+	if throttled {
+		v = 1
+	}
+	g.mu.Lock()
+	g.share += throttleAlpha * (v - g.share)
+	over := g.share > throttlePauseShare
+	g.mu.Unlock()
+	if throttled && over {
+		return pause
+	}
+	return 0
 }
 
 // limiter spaces submits of one bind by interval and holds them all back
