@@ -28,6 +28,10 @@ type Config struct {
 	// sending it twice. Default 60s; a person repeating the same text within
 	// it is taken as a repeat too, which is why the window is short.
 	MODedupeWindow time.Duration `yaml:"mo_dedupe_window"`
+	// ExpirySweep is how often the queues of SMS routes that are down are
+	// searched for messages past their validity, which then fail with a
+	// report. Default 30s.
+	ExpirySweep time.Duration `yaml:"expiry_sweep"`
 	// ShutdownGrace bounds how long Shutdown lets in-flight attempts finish
 	// when its context has no deadline. Default 10s.
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
@@ -60,6 +64,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.Reassembly.Timeout, 5*time.Minute)
 	def(&c.MODedupeWindow, 60*time.Second)
 	def(&c.ShutdownGrace, 10*time.Second)
+	def(&c.ExpirySweep, 30*time.Second)
 	if c.Retry.Multiplier == 0 {
 		c.Retry.Multiplier = 2
 	}
@@ -91,6 +96,7 @@ func (c Config) Validate() error {
 	neg("retry.max", c.Retry.Max)
 	neg("reassembly.timeout", c.Reassembly.Timeout)
 	neg("mo_dedupe_window", c.MODedupeWindow)
+	neg("expiry_sweep", c.ExpirySweep)
 	if c.Retry.Multiplier != 0 && c.Retry.Multiplier < 1 {
 		errs = append(errs, errors.New("gateway: retry.multiplier must be at least 1"))
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/iwf-gateway/iwf/adapters/smpp"
+
 	"github.com/iwf-gateway/iwf/cpm"
 	"github.com/iwf-gateway/iwf/journal"
 )
@@ -61,6 +63,12 @@ func (g *Gateway) deliverSMS(ctx context.Context, r *smsRoute, w work) {
 		if err != nil {
 			g.recv.endSubmit()
 			g.recv.release(refs)
+			if errors.Is(err, smpp.ErrNotBound) && !partsSubmitted(it) && !r.Link.Ready() {
+				// The link went down between the readiness check and the
+				// submit: nothing happened, nothing to journal; queue again.
+				r.q.push(work{seq: it.seq, it: it})
+				return
+			}
 			g.submitFailed(ctx, it, err)
 			return
 		}
@@ -79,6 +87,16 @@ func (g *Gateway) deliverSMS(ctx context.Context, r *smsRoute, w work) {
 		return
 	}
 	g.awaitReceipts(ctx, it, refs)
+}
+
+// partsSubmitted reports whether the SMSC accepted any segment of it.
+func partsSubmitted(it *item) bool {
+	for _, p := range it.parts {
+		if p.status != partPending {
+			return true
+		}
+	}
+	return false
 }
 
 // submitFailed handles a refused or failed submit: a temporary failure is

@@ -30,6 +30,8 @@ const (
 type SMSCLink interface {
 	Submit(ctx context.Context, sm *smpp.ShortMessage) (messageID string, err error)
 	Ready() bool
+	// WaitReady blocks until a transmitter is bound or ctx ends.
+	WaitReady(ctx context.Context) error
 }
 
 // CPMLink is what the gateway needs of the CM-7 endpoint (sip.Endpoint).
@@ -152,15 +154,14 @@ func (g *Gateway) Run(ctx context.Context) error {
 	g.start(func() { g.sched.run(popCtx, g.now, g.fire) })
 	for _, r := range g.sms {
 		for i := 0; i < r.Workers; i++ {
-			g.start(func() {
-				g.worker(popCtx, attemptCtx, r.q, func(ctx context.Context, w work) { g.deliverSMS(ctx, r, w) })
-			})
+			g.start(func() { g.smsWorker(popCtx, attemptCtx, r) })
 		}
 	}
 	for i := 0; i < g.cfg.CPMWorkers; i++ {
-		g.start(func() { g.worker(popCtx, attemptCtx, g.cpmQ, g.deliverCPM) })
+		g.start(func() { g.cpmWorker(popCtx, attemptCtx) })
 	}
 	g.sched.add(timer{at: g.now().Add(g.reassemblyTick()), action: actionReassembly})
+	g.sched.add(timer{at: g.now().Add(g.cfg.ExpirySweep), action: actionSweep})
 	close(g.started)
 	<-popCtx.Done()
 	g.closing.Store(true)
@@ -169,15 +170,15 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return nil
 }
 
-// worker takes work from q until popCtx ends; each attempt runs under
-// attemptCtx, which outlives popCtx during a graceful shutdown.
-func (g *Gateway) worker(popCtx, attemptCtx context.Context, q *workQueue, deliver func(context.Context, work)) {
+// cpmWorker delivers toward CPM users until popCtx ends; each attempt
+// runs under attemptCtx, which outlives popCtx during a graceful shutdown.
+func (g *Gateway) cpmWorker(popCtx, attemptCtx context.Context) {
 	for {
-		w, ok := q.pop(popCtx)
+		w, ok := g.cpmQ.pop(popCtx)
 		if !ok {
 			return
 		}
-		deliver(attemptCtx, w)
+		g.deliverCPM(attemptCtx, w)
 	}
 }
 
@@ -259,6 +260,31 @@ func (l *entryLocks) lock(seq uint64) func() {
 	m := &l[seq%uint64(len(l))]
 	m.Lock()
 	return m.Unlock
+}
+
+// smsWorker delivers on one SMS route. It takes work only while the SMSC
+// is bound, so a backlog waits in the queue (and the journal) while the
+// link is down instead of being tried, journaled again and scheduled
+// message by message.
+func (g *Gateway) smsWorker(popCtx, attemptCtx context.Context, r *smsRoute) {
+	for {
+		if err := r.Link.WaitReady(popCtx); err != nil {
+			if popCtx.Err() != nil {
+				return
+			}
+			select { // the link is closing: look again shortly
+			case <-popCtx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		w, ok := r.q.pop(popCtx)
+		if !ok {
+			return
+		}
+		g.deliverSMS(attemptCtx, r, w)
+	}
 }
 
 // Started is closed once Run has restored pending work and started the

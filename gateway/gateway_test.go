@@ -173,7 +173,7 @@ func TestTemporaryErrorsRetryPermanentFail(t *testing.T) {
 
 func TestExpiryFailsWithReport(t *testing.T) {
 	h := newHarness(t)
-	h.smsc.setFailAll(smpp.ErrNotBound)
+	h.smsc.setFailAll(smpp.ErrConnLost)
 	m := textMessage("msg-7", smsUser, "too late", cpm.NegativeDelivery)
 	m.Expiry = time.Now().Add(100 * time.Millisecond)
 	if err := h.g.AcceptFromCPM(context.Background(), m); err != nil {
@@ -186,6 +186,29 @@ func TestExpiryFailsWithReport(t *testing.T) {
 	if st := h.g.Stats(); st.Expired != 1 {
 		t.Errorf("stats = %+v", st)
 	}
+}
+
+func TestExpiryWhileTheSMSCIsDown(t *testing.T) {
+	h := newHarness(t)
+	h.smsc.setDown(true)
+	m := textMessage("msg-8", smsUser, "never sent", cpm.NegativeDelivery)
+	m.Expiry = time.Now().Add(100 * time.Millisecond)
+	if err := h.g.AcceptFromCPM(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	keep := textMessage("msg-9", smsUser, "still valid", cpm.NegativeDelivery)
+	if err := h.g.AcceptFromCPM(context.Background(), keep); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("expiry report while the link is down", func() bool { return len(h.reports()) == 1 })
+	if r := h.reports()[0]; r.Status != cpm.Failed || r.MessageID != "msg-8" {
+		t.Errorf("report = %+v", r)
+	}
+	if d := queueDepth(h.g, "smsc1"); d != 1 {
+		t.Errorf("queue depth %d, want the valid message still queued", d)
+	}
+	h.smsc.setDown(false)
+	h.eventually("the valid message submitted", func() bool { s, _ := h.smsc.submitted(); return len(s) == 1 })
 }
 
 func TestInputRefusals(t *testing.T) {
@@ -224,15 +247,18 @@ func TestInputRefusals(t *testing.T) {
 func TestPendingWorkSurvivesRestart(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.smsc.setFailAll(smpp.ErrNotBound)
+	h.smsc.setDown(true) // the SMSC link is down: messages wait in the queue
 	for _, id := range []string{"r1", "r2", "r3"} {
 		if err := h.g.AcceptFromCPM(ctx, textMessage(id, smsUser, "after restart "+id, cpm.PositiveDelivery)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h.eventually("retries", func() bool { return h.g.Stats().Retries >= 3 })
+	h.eventually("three queued", func() bool { return queueDepth(h.g, "smsc1") == 3 })
+	if r := h.g.Stats().Retries; r != 0 {
+		t.Errorf("%d retries while the link was down, want none: workers wait for the bind", r)
+	}
 	h.restart()
-	h.smsc.setFailAll(nil)
+	h.smsc.setDown(false)
 	h.eventually("three submits", func() bool { s, _ := h.smsc.submitted(); return len(s) == 3 })
 	subs, ids := h.smsc.submitted()
 	h.restart() // receipts come to a restarted gateway
@@ -318,4 +344,13 @@ func TestJournalFailureGivesTemporaryErrors(t *testing.T) {
 	if err := h.g.HandleDeliver(ctx, "smsc1", sm); !errors.As(err, &se) || !se.Temporary() {
 		t.Errorf("MO with a dead journal: %v, want a temporary status", err)
 	}
+}
+
+func queueDepth(g *Gateway, route string) int {
+	for _, q := range g.Stats().Queues {
+		if q.Route == route {
+			return q.Depth
+		}
+	}
+	return -1
 }

@@ -33,6 +33,9 @@ type fakeSMSC struct {
 func (f *fakeSMSC) Submit(ctx context.Context, sm *smpp.ShortMessage) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down {
+		return "", smpp.ErrNotBound
+	}
 	if f.failAll != nil {
 		return "", f.failAll
 	}
@@ -52,6 +55,17 @@ func (f *fakeSMSC) Submit(ctx context.Context, sm *smpp.ShortMessage) (string, e
 
 func (f *fakeSMSC) Ready() bool { f.mu.Lock(); defer f.mu.Unlock(); return !f.down }
 
+func (f *fakeSMSC) WaitReady(ctx context.Context) error {
+	for !f.Ready() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 func (f *fakeSMSC) submitted() ([]smpp.ShortMessage, []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -59,6 +73,8 @@ func (f *fakeSMSC) submitted() ([]smpp.ShortMessage, []string) {
 }
 
 func (f *fakeSMSC) setFailAll(err error) { f.mu.Lock(); f.failAll = err; f.mu.Unlock() }
+
+func (f *fakeSMSC) setDown(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
 
 // fakeCPM is a CPMLink that records what iwf sends toward CPM users.
 type fakeCPM struct {
@@ -98,7 +114,8 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), smsc: &fakeSMSC{}, cpm: &fakeCPM{},
-		cfg: Config{Retry: RetryConfig{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond}, CPMWorkers: 4}}
+		cfg: Config{Retry: RetryConfig{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond}, CPMWorkers: 4,
+			ExpirySweep: 20 * time.Millisecond}}
 	h.start()
 	t.Cleanup(h.stop)
 	return h

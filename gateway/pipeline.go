@@ -176,6 +176,36 @@ func (g *Gateway) fire(t timer) {
 	case actionReassembly:
 		g.expireReassembly()
 		g.sched.add(timer{at: g.now().Add(g.reassemblyTick()), action: actionReassembly})
+	case actionSweep:
+		for _, r := range g.sms {
+			if !r.Link.Ready() {
+				g.sweepExpired(r)
+			}
+		}
+		g.sched.add(timer{at: g.now().Add(g.cfg.ExpirySweep), action: actionSweep})
+	}
+}
+
+// sweepExpired ends the queued messages of a route that is down once their
+// validity is over, so their senders hear of it while the SMSC stays
+// unreachable; the rest keep their place in the queue.
+func (g *Gateway) sweepExpired(r *smsRoute) {
+	ctx := context.Background()
+	for n := r.q.len(); n > 0; n-- {
+		w, ok := r.q.tryPop()
+		if !ok {
+			return
+		}
+		it, err := g.load(ctx, w)
+		switch {
+		case err != nil:
+			r.q.push(w)
+		case it == nil:
+		case g.expired(it):
+			g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended while the SMSC was unreachable")
+		default:
+			r.q.push(w)
+		}
 	}
 }
 

@@ -59,28 +59,43 @@ func (q *workQueue) grow() {
 	q.buf, q.head = nb, 0
 }
 
+// tryPop takes the first entry without waiting.
+func (q *workQueue) tryPop() (work, bool) {
+	q.mu.Lock()
+	if q.n == 0 {
+		q.mu.Unlock()
+		return work{}, false
+	}
+	return q.takeLocked(), true
+}
+
+// takeLocked removes the first entry; q.mu is held and released.
+func (q *workQueue) takeLocked() work {
+	w := q.buf[q.head]
+	q.buf[q.head] = work{}
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	if w.it != nil {
+		q.hot--
+	}
+	more := q.n > 0
+	q.shrink()
+	q.mu.Unlock()
+	if more {
+		select {
+		case q.ready <- struct{}{}:
+		default:
+		}
+	}
+	return w
+}
+
 // pop blocks until work is queued or ctx ends.
 func (q *workQueue) pop(ctx context.Context) (work, bool) {
 	for {
 		q.mu.Lock()
 		if q.n > 0 {
-			w := q.buf[q.head]
-			q.buf[q.head] = work{}
-			q.head = (q.head + 1) % len(q.buf)
-			q.n--
-			if w.it != nil {
-				q.hot--
-			}
-			more := q.n > 0
-			q.shrink()
-			q.mu.Unlock()
-			if more {
-				select {
-				case q.ready <- struct{}{}:
-				default:
-				}
-			}
-			return w, true
+			return q.takeLocked(), true
 		}
 		q.mu.Unlock()
 		select {

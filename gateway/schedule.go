@@ -14,6 +14,7 @@ const (
 	actionRetry      timerAction = iota // put the item back on its route's queue
 	actionExpire                        // fail the item as expired if it still waits for receipts
 	actionReassembly                    // time out MO reassemblies
+	actionSweep                         // expire queued messages of routes that are down
 )
 
 // timer is one scheduled action on an entry.
