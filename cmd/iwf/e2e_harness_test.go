@@ -79,7 +79,8 @@ type e2e struct {
 type e2eOptions struct {
 	smsc   smsc.Config
 	window int
-	extra  string // appended to the YAML
+	extra  string           // appended to the YAML
+	before func(*smsc.SMSC) // runs before iwf starts (faults from the first bind)
 }
 
 func newE2E(t *testing.T, o e2eOptions) *e2e {
@@ -88,7 +89,7 @@ func newE2E(t *testing.T, o e2eOptions) *e2e {
 	o.smsc.SystemID, o.smsc.Password = "iwf", "secret"
 	o.smsc.OnSubmit = func(sm smpp.ShortMessage, id string) {
 		e.mu.Lock()
-		e.seen[string(sm.Message)]++
+		e.seen[strings.TrimSpace(string(sm.Message))]++ // SIPp ends the body with CRLF
 		e.mu.Unlock()
 	}
 	e.smsc = smsc.New(o.smsc, nil)
@@ -105,6 +106,7 @@ log_level: info
 sip:
   listen: ["udp:127.0.0.1:%d", "tcp:127.0.0.1:%d"]
   domain: iwf.example.net
+  # IMS cores take MESSAGEs over TCP; IMDNs exceed the 1300-byte UDP limit.
   outbound_proxy: "sip:127.0.0.1:%d;transport=tcp"
   trusted_peers: ["127.0.0.0/8"]
   cpim: true
@@ -130,6 +132,9 @@ gateway:
 %s`, filepath.Join(e.dir, "data"), e.sipPort, e.sipPort, e.uasPort, e.smsc.Addr(), o.window, e.console, o.extra)
 	if err := os.WriteFile(filepath.Join(e.dir, "iwf.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if o.before != nil {
+		o.before(e.smsc)
 	}
 	e.start()
 	t.Cleanup(e.stop)
