@@ -58,6 +58,9 @@ func (s *SMSC) Validate() error {
 	if s.MaxSegments < 1 || s.MaxSegments > 255 {
 		return fmt.Errorf("max_segments %d: want 1 to 255", s.MaxSegments)
 	}
+	if err := s.Addresses.Validate(); err != nil {
+		return fmt.Errorf("addresses: %w", err)
+	}
 	if s.Workers < 1 {
 		return fmt.Errorf("workers %d: want at least 1", s.Workers)
 	}

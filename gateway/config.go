@@ -32,9 +32,6 @@ type Config struct {
 	// searched for messages past their validity, which then fail with a
 	// report. Default 30s.
 	ExpirySweep time.Duration `yaml:"expiry_sweep"`
-	// ShutdownGrace bounds how long Shutdown lets in-flight attempts finish
-	// when its context has no deadline. Default 10s.
-	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
 }
 
 // RetryConfig is exponential back-off with jitter.
@@ -63,7 +60,6 @@ func (c Config) WithDefaults() Config {
 	def(&c.Retry.Max, 10*time.Minute)
 	def(&c.Reassembly.Timeout, 5*time.Minute)
 	def(&c.MODedupeWindow, 60*time.Second)
-	def(&c.ShutdownGrace, 10*time.Second)
 	def(&c.ExpirySweep, 30*time.Second)
 	if c.Retry.Multiplier == 0 {
 		c.Retry.Multiplier = 2
