@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"sort"
 	"strings"
@@ -159,5 +160,19 @@ func TestE2ERefusals(t *testing.T) {
 	if n := e.smsc.SubmitCount(); n != 0 {
 		t.Errorf("SMSC got %d submits for refused input", n)
 	}
-	_ = fmt.Sprint()
+}
+
+// TestE2ESendSMSCommand runs `iwf send sms` against the running binary.
+func TestE2ESendSMSCommand(t *testing.T) {
+	e := newE2E(t, e2eOptions{smsc: smsc.Config{KeepSubmitted: true}})
+	iwf := fmt.Sprintf("127.0.0.1:%d", e.sipPort)
+	out, err := exec.Command(iwfBinary, "send", "sms", "--iwf", iwf, "--to", "tel:+447700900123", "--text", "from the CLI").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "accepted (2xx)") {
+		t.Fatalf("send sms: %v\n%s", err, out)
+	}
+	e.eventually("the SMS at the SMSC", 10*time.Second, func() bool { return e.seenCount("from the CLI") == 1 })
+	out, err = exec.Command(iwfBinary, "send", "sms", "--iwf", iwf, "--tcp", "--to", "sip:bob@elsewhere.example", "--text", "x").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "refused: 404") {
+		t.Errorf("send sms to a non-routable URI: %v\n%s", err, out)
+	}
 }

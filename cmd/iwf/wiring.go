@@ -21,7 +21,7 @@ func describeReceipt(rc translate.Receipt) string {
 	var b strings.Builder
 	line := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(&b, "  %-13s %s\n", k+":", v)
+			fmt.Fprintf(&b, "  %-15s %s\n", k+":", v)
 		}
 	}
 	line("message id", rc.MessageID)
