@@ -77,10 +77,11 @@ type e2e struct {
 }
 
 type e2eOptions struct {
-	smsc   smsc.Config
-	window int
-	extra  string           // appended to the YAML
-	before func(*smsc.SMSC) // runs before iwf starts (faults from the first bind)
+	smsc      smsc.Config
+	window    int
+	extra     string           // appended to the YAML
+	smscExtra string           // more keys of the smpp entry, each "    key: value\n"
+	before    func(*smsc.SMSC) // runs before iwf starts (faults from the first bind)
 }
 
 func newE2E(t *testing.T, o e2eOptions) *e2e {
@@ -120,7 +121,7 @@ smpp:
     reconnect_min: 100ms
     reconnect_max: 1s
     concatenation: udh8
-addressmap:
+%saddressmap:
   country_code: "44"
   rules:
     - {match: "+", network: sms, route: smsc1}
@@ -129,7 +130,7 @@ console:
 gateway:
   retry: {initial: 200ms, max: 2s}
   cpm_workers: 8
-%s`, filepath.Join(e.dir, "data"), e.sipPort, e.sipPort, e.uasPort, e.smsc.Addr(), o.window, e.console, o.extra)
+%s`, filepath.Join(e.dir, "data"), e.sipPort, e.sipPort, e.uasPort, e.smsc.Addr(), o.window, o.smscExtra, e.console, o.extra)
 	if err := os.WriteFile(filepath.Join(e.dir, "iwf.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

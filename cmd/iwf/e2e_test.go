@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -174,5 +175,28 @@ func TestE2ESendSMSCommand(t *testing.T) {
 	out, err = exec.Command(iwfBinary, "send", "sms", "--iwf", iwf, "--tcp", "--to", "sip:bob@elsewhere.example", "--text", "x").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "refused: 404") {
 		t.Errorf("send sms to a non-routable URI: %v\n%s", err, out)
+	}
+}
+
+// TestE2EDeadLetters: a message the route cannot carry is accepted, fails
+// at delivery, and is kept as a dead letter that `iwf journal dead` lists.
+func TestE2EDeadLetters(t *testing.T) {
+	e := newE2E(t, e2eOptions{smscExtra: "    max_segments: 1\n"})
+	iwf := fmt.Sprintf("127.0.0.1:%d", e.sipPort)
+	long := strings.Repeat("two segments ", 20)
+	if out, err := exec.Command(iwfBinary, "send", "sms", "--iwf", iwf, "--to", "tel:+447700900123", "--text", long).CombinedOutput(); err != nil {
+		t.Fatalf("send sms: %v\n%s", err, out)
+	}
+	e.eventually("the failure", 10*time.Second, func() bool { return strings.Contains(e.logText(), "message failed") })
+	e.stop()
+	out, err := exec.Command(iwfBinary, "journal", "dead", "--data-dir", filepath.Join(e.dir, "data")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("journal dead: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "failed") || !strings.Contains(string(out), "segments") || !strings.Contains(string(out), "tel:+447700900123") {
+		t.Errorf("dead letter not listed:\n%s", out)
+	}
+	if e.smsc.SubmitCount() != 0 {
+		t.Errorf("the SMSC got %d submits", e.smsc.SubmitCount())
 	}
 }

@@ -30,7 +30,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newCheckConfigCmd(), newSendCmd(), newDecodeCmd(),
-		newAddrCmd(), newBenchCmd(), newVersionCmd())
+		newAddrCmd(), newBenchCmd(), newJournalCmd(), newVersionCmd())
 	return root
 }
 
