@@ -141,6 +141,8 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool) {
 	counter("iwf_receipts_uncorrelated_total", "Receipts whose message was not found.", st.UncorrelatedReceipts, "")
 	counter("iwf_mo_fragments_total", "Concatenated MO segments journaled.", st.Fragments, "")
 	counter("iwf_reports_total", "IMDNs queued toward CPM users.", st.Reports, "")
+	counter("iwf_reports_sent_total", "IMDNs the CPM side accepted.", st.ReportsSent, "")
+	counter("iwf_reports_lost_total", "IMDNs that failed or expired.", st.ReportsLost, "")
 	counter("iwf_journal_errors_total", "Accepts refused because the journal failed.", st.JournalErrors, "")
 	fmt.Fprintf(b, "# HELP iwf_queue_depth Messages waiting for delivery, by route.\n# TYPE iwf_queue_depth gauge\n")
 	for _, q := range st.Queues {
