@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/sip"
 	"github.com/iwf-gateway/iwf/addressmap"
@@ -13,12 +14,18 @@ import (
 
 func sipStatus(code int, reason string) error { return &sip.StatusError{Code: code, Reason: reason} }
 
+// unavailable is the answer while iwf cannot take traffic (stopping, or
+// the journal failing): temporary, with a hint when to try again.
+func unavailable() error {
+	return &sip.StatusError{Code: 503, Reason: "Service Unavailable", Retry: 5 * time.Second}
+}
+
 // HandleSIP is the sip.Handler of the CM-7 endpoint: it accepts a MESSAGE
 // from a CPM user and returns nil (202 Accepted) only once the message is
 // in the journal, or a *sip.StatusError saying why not.
 func (g *Gateway) HandleSIP(ctx context.Context, r *sip.Request) error {
 	if g.closing.Load() {
-		return sipStatus(503, "Service Unavailable")
+		return unavailable()
 	}
 	if rep, ok, err := translate.ReportFromSIP(r); err != nil {
 		g.stats.rejected.Add(1)
@@ -71,7 +78,7 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	case !errors.Is(err, journal.ErrNotFound):
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: lookup failed; answering 503", "err", err)
-		return sipStatus(503, "Service Unavailable")
+		return unavailable()
 	}
 	now := g.now()
 	it := &item{kind: kindMessage, route: r.Name, received: now, expiry: m.Expiry, msg: m}
@@ -82,7 +89,7 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	if err := g.deps.Journal.Put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: put failed; answering 503", "err", err)
-		return sipStatus(503, "Service Unavailable")
+		return unavailable()
 	}
 	it.seq = entries[0].Seq
 	g.stats.acceptedCPM.Add(1)
