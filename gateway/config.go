@@ -36,7 +36,7 @@ type Config struct {
 
 // RetryConfig is exponential back-off with jitter.
 type RetryConfig struct {
-	Initial    time.Duration `yaml:"initial"`    // first delay; default 2s
+	Initial    time.Duration `yaml:"initial"`    // first delay; default 500ms
 	Max        time.Duration `yaml:"max"`        // cap; default 10m
 	Multiplier float64       `yaml:"multiplier"` // default 2
 	Jitter     float64       `yaml:"jitter"`     // fraction of the delay, 0..1; default 0.2
@@ -56,7 +56,7 @@ func (c Config) WithDefaults() Config {
 		}
 	}
 	def(&c.Validity, 48*time.Hour)
-	def(&c.Retry.Initial, 2*time.Second)
+	def(&c.Retry.Initial, 500*time.Millisecond)
 	def(&c.Retry.Max, 10*time.Minute)
 	def(&c.Reassembly.Timeout, 5*time.Minute)
 	def(&c.MODedupeWindow, 60*time.Second)
