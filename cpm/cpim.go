@@ -496,16 +496,7 @@ func subjectText(v string) string {
 // parts: one as the encapsulated content, several as multipart/mixed, none
 // as an empty text/plain. Expiry has no CPIM header and is not carried.
 func (m *Message) CPIM() *CPIM {
-	c := &CPIM{Headers: make([]Header, 0, 7)}
-	c.add("From", "<"+orAnonymous(m.From)+">")
-	c.add("To", "<"+orAnonymous(m.To)+">")
-	c.add("NS", "imdn <"+NamespaceIMDN+">")
-	if m.ID != "" {
-		c.add("imdn.Message-ID", m.ID)
-	}
-	if !m.DateTime.IsZero() {
-		c.add("DateTime", m.DateTime.Format(time.RFC3339Nano))
-	}
+	c := newEnvelope(m.From, m.To, m.ID, m.DateTime, 7)
 	if m.Subject != "" {
 		c.add("Subject", m.Subject)
 	}
@@ -698,4 +689,21 @@ func parsePart(raw []byte) (Part, error) {
 		body = nil
 	}
 	return newPart(ct, id, disp, body), nil
+}
+
+// newEnvelope starts a CPIM message with the headers every message iwf
+// writes has: From, To, the imdn namespace, imdn.Message-ID and DateTime
+// (the last two when set).
+func newEnvelope(from, to Address, id string, at time.Time, headers int) *CPIM {
+	c := &CPIM{Headers: make([]Header, 0, headers)}
+	c.add("From", "<"+orAnonymous(from)+">")
+	c.add("To", "<"+orAnonymous(to)+">")
+	c.add("NS", "imdn <"+NamespaceIMDN+">")
+	if id != "" {
+		c.add("imdn.Message-ID", id)
+	}
+	if !at.IsZero() {
+		c.add("DateTime", at.Format(time.RFC3339Nano))
+	}
+	return c
 }

@@ -421,16 +421,7 @@ func (r *Report) CPIM() (*CPIM, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &CPIM{Headers: make([]Header, 0, 5)}
-	c.add("From", "<"+orAnonymous(r.From)+">")
-	c.add("To", "<"+orAnonymous(r.To)+">")
-	c.add("NS", "imdn <"+NamespaceIMDN+">")
-	if r.ID != "" {
-		c.add("imdn.Message-ID", r.ID)
-	}
-	if !r.DateTime.IsZero() {
-		c.add("DateTime", r.DateTime.Format(time.RFC3339Nano))
-	}
+	c := newEnvelope(r.From, r.To, r.ID, r.DateTime, 5)
 	c.ContentType = IMDNContentType
 	c.ContentDisposition = "notification"
 	c.Body = body

@@ -6,7 +6,6 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -14,14 +13,8 @@ import (
 // TestShutdownDrains: a Handler in flight finishes and its 202 is sent,
 // a new MESSAGE during the drain gets 503, and Shutdown returns nil.
 func TestShutdownDrains(t *testing.T) {
-	entered, release := make(chan struct{}, 4), make(chan struct{})
-	rc := &recorder{result: func(*Request) error {
-		entered <- struct{}{}
-		<-release
-		return nil
-	}}
+	rc, entered, unblock := blockingRecorder()
 	e := startEndpoint(t, Config{}, rc.handle)
-	unblock := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(unblock) // runs before the endpoint's Close if the test fails
 	p := newUDPPeer(t, addrOf(t, e, "udp"))
 	p.send(wireRequest{sentBy: p.sentBy(), branch: "drain1", callID: "drain-1"}.bytes())

@@ -220,14 +220,8 @@ func TestInboundRejections(t *testing.T) {
 // Handler runs and after it answered: the Handler runs once, and the
 // retransmission after the answer gets the same 202 again.
 func TestRetransmissionAbsorbed(t *testing.T) {
-	entered, release := make(chan struct{}, 4), make(chan struct{})
-	rc := &recorder{result: func(*Request) error {
-		entered <- struct{}{}
-		<-release
-		return nil
-	}}
+	rc, entered, unblock := blockingRecorder()
 	e := startEndpoint(t, Config{}, rc.handle)
-	unblock := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(unblock) // runs before the endpoint's Close if the test fails
 	p := newUDPPeer(t, addrOf(t, e, "udp"))
 	raw := wireRequest{sentBy: p.sentBy(), branch: "retx1", callID: "retx-1",
@@ -278,4 +272,18 @@ func TestLargeBodyOverTCP(t *testing.T) {
 	if res.code != 413 {
 		t.Fatalf("status %d, want 413", res.code)
 	}
+}
+
+// blockingRecorder returns a recorder whose Handler signals entered and
+// then blocks until unblock; register unblock with t.Cleanup after the
+// endpoint starts, so it runs before the endpoint's Close.
+func blockingRecorder() (rc *recorder, entered chan struct{}, unblock func()) {
+	entered, release := make(chan struct{}, 4), make(chan struct{})
+	rc = &recorder{result: func(*Request) error {
+		entered <- struct{}{}
+		<-release
+		return nil
+	}}
+	unblock = sync.OnceFunc(func() { close(release) })
+	return rc, entered, unblock
 }
