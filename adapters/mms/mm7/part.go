@@ -1,0 +1,231 @@
+package mm7
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"strings"
+
+	"golang.org/x/text/encoding/ianaindex"
+)
+
+// Part is one MIME part of an MM7 message (RFC 2045/2387): a leaf with
+// its decoded Body, or a multipart/* container with Parts (a SMIL
+// presentation in multipart/related, or multipart/mixed content).
+type Part struct {
+	// ContentType is the Content-Type value as received for a leaf. For a
+	// multipart container it is normalised by mime.FormatMediaType without
+	// the boundary parameter, which Encode chooses afresh.
+	ContentType        string
+	ContentID          string // Content-ID without the angle brackets
+	ContentLocation    string
+	ContentDisposition string
+	// TransferEncoding is the Content-Transfer-Encoding, lower case:
+	// "base64", "quoted-printable", "7bit", "8bit", "binary" or "".
+	// Encode applies it to Body again.
+	TransferEncoding string
+	Body             []byte // decoded bytes of a leaf
+	Parts            []Part // children of a multipart container
+}
+
+// MediaType parses ContentType; an empty ContentType is text/plain in
+// us-ascii (RFC 2045 5.2).
+func (p *Part) MediaType() (string, map[string]string, error) {
+	if p.ContentType == "" {
+		return "text/plain", map[string]string{"charset": "us-ascii"}, nil
+	}
+	mt, params, err := mime.ParseMediaType(p.ContentType)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %w", ErrContentType, err)
+	}
+	return mt, params, nil
+}
+
+// Text decodes a text part's Body from its charset parameter to UTF-8.
+// A part without charset is taken as us-ascii, decoded as UTF-8.
+func (p *Part) Text() (string, error) {
+	_, params, err := p.MediaType()
+	if err != nil {
+		return "", err
+	}
+	cs := strings.ToLower(params["charset"])
+	if cs == "" || cs == "utf-8" || cs == "us-ascii" {
+		return string(p.Body), nil
+	}
+	enc, err := ianaindex.MIME.Encoding(cs)
+	if err != nil || enc == nil {
+		return "", fmt.Errorf("%w: unknown charset %q", ErrContentType, cs)
+	}
+	b, err := enc.NewDecoder().Bytes(p.Body)
+	if err != nil {
+		return "", fmt.Errorf("mm7: decode %s text: %w", cs, err)
+	}
+	return string(b), nil
+}
+
+// mimeParser walks a multipart body within Limits.
+type mimeParser struct {
+	lim   Limits
+	parts int
+}
+
+// parseMultipart splits body at boundary into parts, recursing into
+// nested multipart containers at depth+1.
+func (mp *mimeParser) parseMultipart(body []byte, boundary string, depth int) ([]Part, error) {
+	if depth > mp.lim.MaxMIMEDepth {
+		return nil, invalid(fmt.Errorf("%w: mime depth over %d", ErrTooDeep, mp.lim.MaxMIMEDepth))
+	}
+	r := multipart.NewReader(bytes.NewReader(body), boundary)
+	var parts []Part
+	for {
+		raw, err := r.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, invalid(fmt.Errorf("%w: %w", ErrBrokenMultipart, err))
+		}
+		if mp.parts++; mp.parts > mp.lim.MaxParts {
+			return nil, invalid(fmt.Errorf("%w: over %d", ErrTooManyParts, mp.lim.MaxParts))
+		}
+		content, err := io.ReadAll(raw)
+		if err != nil {
+			return nil, invalid(fmt.Errorf("%w: %w", ErrBrokenMultipart, err))
+		}
+		p, err := mp.parsePart(mimeHeader(raw.Header), content, depth)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return nil, invalid(fmt.Errorf("%w: no part", ErrBrokenMultipart))
+	}
+	return parts, nil
+}
+
+// mimeHeader is a part's header with canonical keys ("Content-Id"), as
+// mime/multipart delivers it.
+type mimeHeader map[string][]string
+
+func (h mimeHeader) Get(key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (mp *mimeParser) parsePart(h mimeHeader, content []byte, depth int) (Part, error) {
+	size := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4
+		}
+	}
+	if size > mp.lim.MaxHeaderBytes {
+		return Part{}, invalid(fmt.Errorf("%w: %d bytes", ErrHeaderTooLong, size))
+	}
+	p := Part{
+		ContentType:        h.Get("Content-Type"),
+		ContentID:          trimAngle(h.Get("Content-Id")),
+		ContentLocation:    h.Get("Content-Location"),
+		ContentDisposition: h.Get("Content-Disposition"),
+		TransferEncoding:   strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))),
+	}
+	body, err := decodeTransfer(p.TransferEncoding, content)
+	if err != nil {
+		return Part{}, err
+	}
+	mt, params, err := p.MediaType()
+	if err != nil {
+		return Part{}, invalid(err)
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		p.Body = body
+		return p, nil
+	}
+	boundary := params["boundary"]
+	if boundary == "" {
+		return Part{}, invalid(fmt.Errorf("%w: %s without boundary", ErrBrokenMultipart, mt))
+	}
+	delete(params, "boundary")
+	p.ContentType = mime.FormatMediaType(mt, params)
+	if p.ContentType == "" {
+		return Part{}, invalid(fmt.Errorf("%w: %q", ErrContentType, h.Get("Content-Type")))
+	}
+	if p.Parts, err = mp.parseMultipart(body, boundary, depth+1); err != nil {
+		return Part{}, err
+	}
+	return p, nil
+}
+
+func trimAngle(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && s[0] == '<' && s[len(s)-1] == '>' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 6).
+func decodeTransfer(cte string, content []byte) ([]byte, error) {
+	switch cte {
+	case "", "7bit", "8bit", "binary":
+		return content, nil
+	case "base64":
+		clean := bytes.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, content)
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+		n, err := base64.StdEncoding.Decode(out, clean)
+		if err != nil {
+			return nil, invalid(fmt.Errorf("%w: base64: %w", ErrTransferEncoding, err))
+		}
+		return out[:n], nil
+	case "quoted-printable":
+		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(content)))
+		if err != nil {
+			return nil, invalid(fmt.Errorf("%w: quoted-printable: %w", ErrTransferEncoding, err))
+		}
+		return out, nil
+	}
+	return nil, invalid(fmt.Errorf("%w: %q", ErrTransferEncoding, cte))
+}
+
+// encodeTransfer applies a Content-Transfer-Encoding to body.
+func encodeTransfer(cte string, body []byte) ([]byte, error) {
+	switch cte {
+	case "", "7bit", "8bit", "binary":
+		return body, nil
+	case "base64":
+		enc := base64.StdEncoding.EncodeToString(body)
+		var b bytes.Buffer
+		b.Grow(len(enc) + len(enc)/76*2 + 2)
+		for len(enc) > 76 {
+			b.WriteString(enc[:76])
+			b.WriteString("\r\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc)
+		return b.Bytes(), nil
+	case "quoted-printable":
+		var b bytes.Buffer
+		w := quotedprintable.NewWriter(&b)
+		w.Binary = true
+		if _, err := w.Write(body); err != nil {
+			return nil, err
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrTransferEncoding, cte)
+}
