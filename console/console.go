@@ -144,6 +144,7 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool) {
 	counter("iwf_reports_sent_total", "IMDNs the CPM side accepted.", st.ReportsSent, "")
 	counter("iwf_reports_lost_total", "IMDNs that failed or expired.", st.ReportsLost, "")
 	counter("iwf_journal_errors_total", "Accepts refused because the journal failed.", st.JournalErrors, "")
+	counter("iwf_overloaded_total", "MESSAGEs refused with 503 because too many were being accepted.", st.Overloaded, "")
 	fmt.Fprintf(b, "# HELP iwf_queue_depth Messages waiting for delivery, by route.\n# TYPE iwf_queue_depth gauge\n")
 	for _, q := range st.Queues {
 		fmt.Fprintf(b, "iwf_queue_depth{route=%q} %d\n", q.Route, q.Depth)

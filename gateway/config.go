@@ -18,6 +18,11 @@ type Config struct {
 	// past it only sequence numbers are queued and items are read back from
 	// the journal. Default 4096.
 	HotQueue int `yaml:"hot_queue"`
+	// MaxAccepting bounds the MESSAGEs being accepted at once (waiting for
+	// their journal write). Past it new MESSAGEs get 503 with Retry-After
+	// at once, so a burst the disk cannot absorb costs the sources a retry,
+	// not iwf its memory. Default 4096.
+	MaxAccepting int `yaml:"max_accepting"`
 	// CPMWorkers is how many SIP MESSAGEs toward CPM users may be in flight.
 	// Default 64.
 	CPMWorkers int `yaml:"cpm_workers"`
@@ -73,6 +78,9 @@ func (c Config) WithDefaults() Config {
 	if c.CPMWorkers == 0 {
 		c.CPMWorkers = 64
 	}
+	if c.MaxAccepting == 0 {
+		c.MaxAccepting = 4096
+	}
 	if c.Reassembly.MaxPending == 0 {
 		c.Reassembly.MaxPending = 100000
 	}
@@ -102,8 +110,8 @@ func (c Config) Validate() error {
 	if c.Retry.Max != 0 && c.Retry.Initial > c.Retry.Max {
 		errs = append(errs, errors.New("gateway: retry.initial must not exceed retry.max"))
 	}
-	if c.HotQueue < 0 || c.CPMWorkers < 0 || c.Reassembly.MaxPending < 0 {
-		errs = append(errs, errors.New("gateway: hot_queue, cpm_workers and reassembly.max_pending must not be negative"))
+	if c.HotQueue < 0 || c.CPMWorkers < 0 || c.Reassembly.MaxPending < 0 || c.MaxAccepting < 0 {
+		errs = append(errs, errors.New("gateway: hot_queue, cpm_workers, max_accepting and reassembly.max_pending must not be negative"))
 	}
 	return errors.Join(errs...)
 }

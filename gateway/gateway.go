@@ -80,6 +80,7 @@ type Gateway struct {
 	dedupe inflight
 
 	concatRef atomic.Uint32 // last SMS concatenation reference handed out
+	accepting chan struct{} // one token per MESSAGE being accepted (MaxAccepting)
 
 	closing     atomic.Bool
 	mu          sync.Mutex
@@ -119,6 +120,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		done:    make(chan struct{}),
 	}
 	g.mo = newMOAssembler(cfg.Reassembly)
+	g.accepting = make(chan struct{}, cfg.MaxAccepting)
 	g.dedupe.init()
 	for _, r := range deps.SMS {
 		if r.Name == "" || r.Name == cpmRoute || r.Link == nil {

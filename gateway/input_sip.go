@@ -27,6 +27,13 @@ func (g *Gateway) HandleSIP(ctx context.Context, r *sip.Request) error {
 	if g.closing.Load() {
 		return unavailable()
 	}
+	select {
+	case g.accepting <- struct{}{}:
+		defer func() { <-g.accepting }()
+	default:
+		g.stats.overloaded.Add(1)
+		return &sip.StatusError{Code: 503, Reason: "Service Unavailable: overloaded", Retry: time.Second}
+	}
 	if rep, ok, err := translate.ReportFromSIP(r); err != nil {
 		g.stats.rejected.Add(1)
 		return sipError(err)

@@ -25,6 +25,7 @@ type counters struct {
 	expired       atomic.Int64
 	rejected      atomic.Int64 // input refused with a protocol error
 	journalErrors atomic.Int64 // accepts refused because the journal failed
+	overloaded    atomic.Int64 // MESSAGEs refused because MaxAccepting were in progress
 }
 
 func (c *counters) ended(it *item, oc outcome) {
@@ -59,6 +60,7 @@ type Stats struct {
 	ReportsSent, ReportsLost          int64
 	Delivered, Submitted              int64
 	Failed, Expired, JournalErrors    int64
+	Overloaded                        int64
 	Queues                            []QueueStats
 	ScheduledTimers, PendingFragments int
 }
@@ -83,6 +85,7 @@ func (g *Gateway) Stats() Stats {
 		ReportsSent: c.reportsSent.Load(), ReportsLost: c.reportsLost.Load(),
 		Delivered: c.delivered.Load(), Submitted: c.submitted.Load(),
 		Failed: c.failed.Load(), Expired: c.expired.Load(), JournalErrors: c.journalErrors.Load(),
+		Overloaded:       c.overloaded.Load(),
 		ScheduledTimers:  g.sched.len(),
 		PendingFragments: g.mo.pending(),
 	}
