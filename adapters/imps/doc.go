@@ -1,0 +1,35 @@
+// Package imps is the IMPS (Wireless Village / OMA IMPS) client session of
+// the IWF-1 reference point: the IWF logs in to an IMPS server as one
+// account and carries instant messages over WV-CSP XML documents POSTed
+// over HTTP (Content-Type application/vnd.wv.csp.xml). The client pulls:
+// the server never connects back.
+//
+// It owns the session state on top of the pure codec in package wv:
+//
+//   - login with the configured password, or with a digest when the server
+//     answers a Login-Request with a 401 challenge. The digest scheme
+//     implemented is WV-CSP "MD5": DigestBytes = base64(MD5(Nonce ||
+//     Password)); a challenge naming "PWD" is answered with the password,
+//     any other scheme is refused (ErrDigestSchema);
+//   - KeepAlive-Request at three quarters of the KeepAliveTime the server
+//     grants (Login-Response, KeepAlive-Response);
+//   - Polling-Request every Config.PollInterval, and at once when a
+//     response carries Poll = T;
+//   - transaction ids unique per session; responses matched to their
+//     request by TransactionID, with several requests in flight at once;
+//   - a new login, with back-off, after Disconnect or a response with
+//     result 600 (session expired), 601 (forced logout) or 604 (invalid
+//     session);
+//   - NewMessage handed to the Handler and acknowledged with
+//     MessageDelivered only when the Handler returned nil (that is, after
+//     the gateway's journal holds the message); a Handler error leaves the
+//     message unacknowledged and the server offers it again;
+//   - DeliveryReport-Request handed to the ReportHandler and answered with a
+//     Status 200 only when it returned nil.
+//
+// CSP result codes come back as *wv.StatusError (Temporary() says whether
+// to retry); transport failures as *TransportError, always temporary.
+//
+// It follows WV-CSP 1.1 (WV-023 DTD and examples) and OMA IMPS WV-CSP 1.2.
+// The fake server for tests is package impstest.
+package imps

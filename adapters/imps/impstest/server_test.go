@@ -1,0 +1,171 @@
+package impstest_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/iwf-gateway/iwf/adapters/imps/impstest"
+	"github.com/iwf-gateway/iwf/adapters/imps/wv"
+)
+
+// post sends one request transaction and returns the decoded answer.
+func post(t *testing.T, url, sid string, p wv.Primitive, id string) wv.Message {
+	t.Helper()
+	body, err := wv.Encode(wv.Message{Session: wv.SessionDescriptor{SessionType: wv.SessionInband, SessionID: sid},
+		Transactions: []wv.Transaction{{Descriptor: wv.TransactionDescriptor{TransactionMode: wv.ModeRequest, TransactionID: id},
+			Primitive: p}}}, wv.Version12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url, impstest.ContentType, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("http %d: %s", resp.StatusCode, data)
+	}
+	m, err := wv.Decode(data)
+	if err != nil {
+		t.Fatalf("answer: %v\n%s", err, data)
+	}
+	return m
+}
+
+func newServer(t *testing.T, cfg impstest.Config) *impstest.Server {
+	t.Helper()
+	srv, err := impstest.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func code(t *testing.T, m wv.Message, i int) int {
+	t.Helper()
+	switch p := m.Transactions[i].Primitive.(type) {
+	case *wv.Status:
+		return p.Result.Code
+	case *wv.LoginResponse:
+		return p.Result.Code
+	case *wv.SendMessageResponse:
+		return p.Result.Code
+	}
+	t.Fatalf("transaction %d: %T has no result", i, m.Transactions[i].Primitive)
+	return 0
+}
+
+func TestDigestLoginSessionAndExpiry(t *testing.T) {
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw", Digest: true}}})
+	login := &wv.LoginRequest{UserID: "u", ClientID: wv.ClientID{URL: "test"}, Password: "pw", SessionCookie: "c1"}
+	m := post(t, srv.URL(), "", login, "1")
+	lr := m.Transactions[0].Primitive.(*wv.LoginResponse)
+	if lr.Result.Code != 401 || lr.Nonce == "" || lr.DigestSchema != "MD5" || m.Transactions[0].Descriptor.TransactionID != "1" {
+		t.Fatalf("challenge %+v", lr)
+	}
+	sum := md5.Sum([]byte(lr.Nonce + "pw"))
+	login.Password, login.DigestSchema = "", "MD5"
+	login.DigestBytes = base64.StdEncoding.EncodeToString(sum[:])
+	m = post(t, srv.URL(), "", login, "2")
+	lr = m.Transactions[0].Primitive.(*wv.LoginResponse)
+	if lr.Result.Code != 200 || lr.SessionID == "" || lr.KeepAliveTime != 60 || m.Session.SessionID != lr.SessionID {
+		t.Fatalf("login %+v", lr)
+	}
+	sid := lr.SessionID
+	if c := code(t, post(t, srv.URL(), sid, &wv.PollingRequest{}, "3"), 0); c != 200 {
+		t.Fatalf("poll %d", c)
+	}
+	if c := code(t, post(t, srv.URL(), sid, &wv.PollingRequest{}, "3"), 0); c != 400 || srv.Stats().DuplicateTransactions != 1 {
+		t.Fatalf("duplicate transaction answered %d", c)
+	}
+	if c := code(t, post(t, srv.URL(), "nope", &wv.PollingRequest{}, "4"), 0); c != wv.CodeInvalidSession {
+		t.Fatalf("unknown session answered %d", c)
+	}
+	srv.ExpireSessions()
+	if c := code(t, post(t, srv.URL(), sid, &wv.PollingRequest{}, "5"), 0); c != wv.CodeSessionExpired {
+		t.Fatalf("expired session answered %d", c)
+	}
+}
+
+func TestInboxPollFlagAndAck(t *testing.T) {
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw"}}})
+	m := post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "pw", SessionCookie: "c"}, "1")
+	sid := m.Transactions[0].Primitive.(*wv.LoginResponse).SessionID
+	id, err := srv.Inject(context.Background(), "u", wv.NewMessage{ContentData: "hi",
+		MessageInfo: wv.MessageInfo{Recipient: wv.Recipient{Users: []wv.User{{UserID: "a"}}}, Sender: wv.Sender{User: &wv.User{UserID: "b"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = post(t, srv.URL(), sid, &wv.KeepAliveRequest{}, "2")
+	if p := m.Transactions[0].Descriptor.Poll; p == nil || !bool(*p) {
+		t.Fatal("no Poll = T while a message waits")
+	}
+	m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "3")
+	if len(m.Transactions) != 2 || m.Transactions[1].Descriptor.TransactionMode != wv.ModeRequest {
+		t.Fatalf("poll answer %+v", m.Transactions)
+	}
+	nm := m.Transactions[1].Primitive.(*wv.NewMessage)
+	if nm.MessageInfo.MessageID != id || nm.ContentData != "hi" {
+		t.Fatalf("new message %+v", nm)
+	}
+	if m.Transactions[0].Descriptor.Poll != nil {
+		t.Fatal("Poll flag after everything was offered")
+	}
+	// Not acknowledged: offered again.
+	m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "4")
+	if len(m.Transactions) != 2 {
+		t.Fatalf("not offered again: %+v", m.Transactions)
+	}
+	if c := code(t, post(t, srv.URL(), sid, &wv.MessageDelivered{MessageID: id}, "5"), 0); c != 200 || srv.Pending("u") != 0 {
+		t.Fatalf("ack answered %d, pending %d", c, srv.Pending("u"))
+	}
+	if d := srv.Delivered(); len(d) != 1 || d[0] != id {
+		t.Fatalf("delivered %v", d)
+	}
+}
+
+func TestFaultsAndTransport(t *testing.T) {
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw"}}})
+	srv.FailNext("Login-Request", 503, 1)
+	if c := code(t, post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "pw"}, "1"), 0); c != 503 {
+		t.Fatalf("fault answered %d", c)
+	}
+	if c := code(t, post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "bad"}, "2"), 0); c != 409 {
+		t.Fatalf("wrong password answered %d", c)
+	}
+	resp, err := http.Post(srv.URL(), "text/xml", bytes.NewReader([]byte("<x/>")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("wrong content type got http %d", resp.StatusCode)
+	}
+	resp, err = http.Post(srv.URL(), impstest.ContentType, bytes.NewReader([]byte("<WV-CSP-Message")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m, err := wv.Decode(data)
+	if err != nil || code(t, m, 0) != 400 {
+		t.Fatalf("malformed input answered %v %s", err, data)
+	}
+	srv.SetDelay(time.Hour) // Close must not wait for it
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL(), bytes.NewReader(nil))
+	req.Header.Set("Content-Type", impstest.ContentType)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("delayed answer arrived")
+	}
+}
