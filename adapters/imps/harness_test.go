@@ -2,13 +2,13 @@ package imps_test
 
 import (
 	"context"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/imps"
 	"github.com/iwf-gateway/iwf/adapters/imps/impstest"
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
+	"github.com/iwf-gateway/iwf/internal/leakcheck"
 )
 
 const (
@@ -30,19 +30,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 }
 
 // checkLeaks fails when goroutines started during the test outlive it.
-func checkLeaks(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		for range 400 {
-			if runtime.NumGoroutine() <= before {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		buf := make([]byte, 1<<16)
-		t.Errorf("goroutines: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
-	})
-}
+func checkLeaks(t *testing.T) { leakcheck.Check(t) }
 
 type harness struct {
 	srv    *impstest.Server

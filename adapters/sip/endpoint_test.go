@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iwf-gateway/iwf/internal/leakcheck"
 )
 
 // TestShutdownDrains: a Handler in flight finishes and its 202 is sent,
@@ -110,12 +112,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		e.Close()
 		e.Close()
 	}
-	after := runtime.NumGoroutine()
-	for i := 0; i < 100 && after > before; i++ {
-		time.Sleep(20 * time.Millisecond)
-		after = runtime.NumGoroutine()
-	}
-	if after > before {
+	if after := leakcheck.Settle(before, 2*time.Second); after > before {
 		buf := make([]byte, 1<<16)
 		n := runtime.Stack(buf, true)
 		t.Fatalf("goroutines %d -> %d\n%s", before, after, buf[:n])

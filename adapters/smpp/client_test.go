@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/adapters/smpp/pdu"
+	"github.com/iwf-gateway/iwf/internal/leakcheck"
 	"github.com/iwf-gateway/iwf/sim/smsc"
 )
 
@@ -28,19 +28,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 }
 
 // checkLeaks fails when goroutines started during the test outlive it.
-func checkLeaks(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		for i := 0; i < 400; i++ {
-			if runtime.NumGoroutine() <= before {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		buf := make([]byte, 1<<16)
-		t.Errorf("goroutines: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
-	})
-}
+func checkLeaks(t *testing.T) { leakcheck.Check(t) }
 
 type harness struct {
 	sim    *smsc.SMSC

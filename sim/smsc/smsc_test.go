@@ -11,6 +11,7 @@ import (
 
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/adapters/smpp/pdu"
+	"github.com/iwf-gateway/iwf/internal/leakcheck"
 )
 
 func roundTrip(t *testing.T, c net.Conn, p *pdu.PDU) *pdu.PDU {
@@ -85,10 +86,7 @@ func TestWireBindSubmitThrottleClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close() // idempotent
-	for i := 0; i < 400 && runtime.NumGoroutine() > before; i++ {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
+	if n := leakcheck.Settle(before, 2*time.Second); n > before {
 		t.Fatalf("goroutines %d before, %d after Close", before, n)
 	}
 }
