@@ -34,14 +34,8 @@ func (s *SMSC) applyDefaults() {
 		s.MaxSegments = 255
 	}
 	if s.Workers == 0 {
-		binds, window := s.Binds, s.Window
-		if binds == 0 {
-			binds = 1
-		}
-		if window == 0 {
-			window = 64
-		}
-		s.Workers = binds * window
+		d := s.Config.WithDefaults()
+		s.Workers = d.Binds * d.Window
 	}
 }
 
