@@ -40,7 +40,9 @@
 // Owner decides which network (and which route of it) owns a recipient from
 // an ordered list of Rules; the first match wins. Numbers are routed by
 // number rules whatever URI carried them: "sip:+447700900123@ims.example.net;
-// user=phone" matches "+44", not "sip:*@ims.example.net".
+// user=phone" matches "+44", not "sip:*@ims.example.net". IMPSConfig names
+// users across IWF-1: which CPM recipients are IMPS users, under which wv
+// ids CPM users appear to them, and back.
 //
 // # Concurrency
 //
