@@ -30,6 +30,8 @@ type Config struct {
 
 	SIP        SIP               `yaml:"sip"`
 	SMPP       []SMSC            `yaml:"smpp"`
+	MM7        *MM7              `yaml:"mm7"`
+	IMPS       *IMPS             `yaml:"imps"`
 	AddressMap addressmap.Config `yaml:"addressmap"`
 	Gateway    gateway.Config    `yaml:"gateway"`
 	Journal    Journal           `yaml:"journal"`
@@ -106,6 +108,12 @@ func (c *Config) applyDefaults() {
 	for i := range c.SMPP {
 		c.SMPP[i].applyDefaults()
 	}
+	if c.MM7 != nil {
+		c.MM7.applyDefaults()
+	}
+	if c.IMPS != nil {
+		c.IMPS.applyDefaults()
+	}
 }
 
 // Validate checks every section with its own package's rules and the
@@ -141,14 +149,26 @@ func (c *Config) Validate() error {
 		}
 		names[s.Name] = true
 	}
+	if c.MM7 != nil {
+		add("mm7", c.MM7.Validate())
+		if names[c.MM7.Name] {
+			add("mm7", fmt.Errorf("name %q is also an SMSC's", c.MM7.Name))
+		}
+	}
+	if c.IMPS != nil {
+		add("imps", c.IMPS.Validate())
+		if names[c.IMPS.Name] || (c.MM7 != nil && c.MM7.Name == c.IMPS.Name) {
+			add("imps", fmt.Errorf("name %q is also another route's", c.IMPS.Name))
+		}
+	}
 	add("addressmap.rules", c.checkRoutes(names))
-	if len(c.SMPP) == 0 && !c.Sandbox {
-		add("smpp", errors.New("no SMSC configured"))
+	if len(c.SMPP) == 0 && c.MM7 == nil && c.IMPS == nil && !c.Sandbox {
+		add("smpp", errors.New("no SMSC, MM7 relay or IMPS server configured"))
 	}
 	return errors.Join(errs...)
 }
 
-// checkRoutes makes sure every SMS route a rule names exists.
+// checkRoutes makes sure every route a rule names exists.
 func (c *Config) checkRoutes(smscs map[string]bool) error {
 	rules := append([]addressmap.Rule(nil), c.AddressMap.Rules...)
 	if c.AddressMap.DefaultNetwork != "" {
@@ -160,9 +180,24 @@ func (c *Config) checkRoutes(smscs map[string]bool) error {
 			if !smscs[r.Route] && !c.Sandbox {
 				return fmt.Errorf("rule %q names SMS route %q, but no smpp entry has that name", r.Match, r.Route)
 			}
+		case gateway.NetworkMMS:
+			if c.MM7 == nil {
+				return fmt.Errorf("rule %q sends to MMS, but there is no mm7 section", r.Match)
+			}
+		case gateway.NetworkAuto:
+			if !smscs[r.Route] && !c.Sandbox {
+				return fmt.Errorf("rule %q names SMS route %q for auto, but no smpp entry has that name", r.Match, r.Route)
+			}
+			if c.MM7 == nil {
+				return fmt.Errorf("rule %q is auto (SMS or MMS), but there is no mm7 section", r.Match)
+			}
+		case gateway.NetworkIMPS:
+			if c.IMPS == nil {
+				return fmt.Errorf("rule %q sends to IMPS, but there is no imps section", r.Match)
+			}
 		case gateway.NetworkCPM:
 		default:
-			return fmt.Errorf("rule %q: network %q is not one this build serves (sms, cpm)", r.Match, r.Network)
+			return fmt.Errorf("rule %q: network %q is not one this build serves (sms, mms, auto, imps, cpm)", r.Match, r.Network)
 		}
 	}
 	return nil
@@ -173,11 +208,26 @@ func (c *Config) Marshal() ([]byte, error) {
 	masked := *c
 	masked.SMPP = append([]SMSC(nil), c.SMPP...)
 	for i := range masked.SMPP {
-		if masked.SMPP[i].Password != "" {
-			masked.SMPP[i].Password = "********"
-		}
+		mask(&masked.SMPP[i].Password)
+	}
+	if c.MM7 != nil {
+		m := *c.MM7
+		mask(&m.Password)
+		mask(&m.InboundPassword)
+		masked.MM7 = &m
+	}
+	if c.IMPS != nil {
+		p := *c.IMPS
+		mask(&p.Password)
+		masked.IMPS = &p
 	}
 	return yaml.Marshal(&masked)
+}
+
+func mask(s *string) {
+	if *s != "" {
+		*s = "********"
+	}
 }
 
 // Finish re-applies defaults and validates after a caller changed fields

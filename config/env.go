@@ -19,6 +19,24 @@ var envKeys = []struct {
 	}},
 	{"IWF_SIP_OUTBOUND_PROXY", "sip.outbound_proxy", func(c *Config, v string) error { c.SIP.OutboundProxy = v; return nil }},
 	{"IWF_CONSOLE_LISTEN", "console.listen", func(c *Config, v string) error { c.Console.Listen = v; return nil }},
+	{"IWF_MM7_PASSWORD", "mm7.password (when there is an mm7 section)", func(c *Config, v string) error {
+		if c.MM7 != nil {
+			c.MM7.Password = v
+		}
+		return nil
+	}},
+	{"IWF_MM7_INBOUND_PASSWORD", "mm7.inbound_password", func(c *Config, v string) error {
+		if c.MM7 != nil {
+			c.MM7.InboundPassword = v
+		}
+		return nil
+	}},
+	{"IWF_IMPS_PASSWORD", "imps.password (when there is an imps section)", func(c *Config, v string) error {
+		if c.IMPS != nil {
+			c.IMPS.Password = v
+		}
+		return nil
+	}},
 }
 
 // EnvDoc lists the environment variables and the keys they set, for help

@@ -33,6 +33,12 @@ type Config struct {
 	// sending it twice. Default 60s; a person repeating the same text within
 	// it is taken as a repeat too, which is why the window is short.
 	MODedupeWindow time.Duration `yaml:"mo_dedupe_window"`
+	// PagerMaxBytes is the largest SIP MESSAGE body iwf sends toward a CPM
+	// user (pager mode, over TCP when over 1300 bytes). A larger message,
+	// such as an MMS with a video, needs large-message mode (MSRP); until
+	// that is available it fails with a report saying why. Default 64 KiB,
+	// the body size iwf itself accepts by default.
+	PagerMaxBytes int `yaml:"pager_max_bytes"`
 	// ExpirySweep is how often the queues of SMS routes that are down are
 	// searched for messages past their validity, which then fail with a
 	// report. Default 30s.
@@ -78,6 +84,9 @@ func (c Config) WithDefaults() Config {
 	if c.CPMWorkers == 0 {
 		c.CPMWorkers = 64
 	}
+	if c.PagerMaxBytes == 0 {
+		c.PagerMaxBytes = 64 << 10
+	}
 	if c.MaxAccepting == 0 {
 		c.MaxAccepting = 4096
 	}
@@ -110,8 +119,8 @@ func (c Config) Validate() error {
 	if c.Retry.Max != 0 && c.Retry.Initial > c.Retry.Max {
 		errs = append(errs, errors.New("gateway: retry.initial must not exceed retry.max"))
 	}
-	if c.HotQueue < 0 || c.CPMWorkers < 0 || c.Reassembly.MaxPending < 0 || c.MaxAccepting < 0 {
-		errs = append(errs, errors.New("gateway: hot_queue, cpm_workers, max_accepting and reassembly.max_pending must not be negative"))
+	if c.HotQueue < 0 || c.CPMWorkers < 0 || c.Reassembly.MaxPending < 0 || c.MaxAccepting < 0 || c.PagerMaxBytes < 0 {
+		errs = append(errs, errors.New("gateway: hot_queue, cpm_workers, max_accepting, pager_max_bytes and reassembly.max_pending must not be negative"))
 	}
 	return errors.Join(errs...)
 }

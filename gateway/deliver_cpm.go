@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/iwf-gateway/iwf/adapters/sip"
 	"github.com/iwf-gateway/iwf/cpm"
@@ -33,6 +34,12 @@ func (g *Gateway) deliverCPM(ctx context.Context, w work) {
 	}
 	if err != nil {
 		g.finish(ctx, it, outcomeFailed, cpm.Failed, err.Error())
+		return
+	}
+	if n := len(out.Body); n > g.cfg.PagerMaxBytes {
+		reason := fmt.Sprintf("message of %d bytes exceeds the pager-mode limit of %d bytes and large-message mode (MSRP) is not available", n, g.cfg.PagerMaxBytes)
+		g.log.Warn("message toward CPM not sent: too large for pager mode", "seq", it.seq, "id", it.msg.ID, "to", it.msg.To, "bytes", n, "limit", g.cfg.PagerMaxBytes)
+		g.finish(ctx, it, outcomeFailed, cpm.Failed, reason)
 		return
 	}
 	if err := g.deps.CPM.Send(ctx, &out); err != nil {

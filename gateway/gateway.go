@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/iwf-gateway/iwf/adapters/imps/wv"
+	"github.com/iwf-gateway/iwf/adapters/mms/mm7"
 	"github.com/iwf-gateway/iwf/adapters/sip"
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/addressmap"
@@ -22,8 +24,14 @@ const cpmRoute = "cpm"
 
 // Networks a route may belong to (addressmap rule networks).
 const (
-	NetworkSMS = "sms"
-	NetworkCPM = "cpm"
+	NetworkSMS  = "sms"
+	NetworkCPM  = "cpm"
+	NetworkMMS  = "mms"
+	NetworkIMPS = "imps"
+	// NetworkAuto sends a recipient's text-only messages that fit the SMS
+	// limits as SMS (on the rule's route) and everything else, media or a
+	// subject, as MMS.
+	NetworkAuto = "auto"
 )
 
 // SMSCLink is what the gateway needs of an SMPP client (smpp.Client).
@@ -37,6 +45,44 @@ type SMSCLink interface {
 // CPMLink is what the gateway needs of the CM-7 endpoint (sip.Endpoint).
 type CPMLink interface {
 	Send(ctx context.Context, m *sip.Outgoing) error
+}
+
+// MMSLink is what the gateway needs of an MM7 link (mms.VASP).
+type MMSLink interface {
+	Submit(ctx context.Context, req *mm7.SubmitReq, attachments []mm7.Part) (messageID string, err error)
+}
+
+// MMSRoute is the MMS relay the gateway delivers to and receives from.
+type MMSRoute struct {
+	Name    string
+	Link    MMSLink
+	Workers int // concurrent submits; default 16
+	// Policy fills what every SubmitReq on this route carries (VASP ids,
+	// service code, message class, priority, size bound); addresses,
+	// validity and time are set per message.
+	Policy translate.MMSRoute
+}
+
+// IMPSLink is what the gateway needs of an IMPS session (imps.Client).
+type IMPSLink interface {
+	SendMessage(ctx context.Context, req *wv.SendMessageRequest) (messageID string, err error)
+	Ready() bool
+	// WaitReady blocks until a session is up or ctx ends.
+	WaitReady(ctx context.Context) error
+}
+
+// IMPSRoute is the IMPS server the gateway delivers to and receives from.
+type IMPSRoute struct {
+	Name    string
+	Link    IMPSLink
+	Workers int // concurrent SendMessage transactions; default 16
+	// Names says which CPM recipients are IMPS users and how each side
+	// names the other's users.
+	Names addressmap.IMPSConfig
+	// SenderForm is "sender" (default: the CPM sender's wv id in
+	// MessageInfo/Sender) or "display" (the server puts the gateway
+	// account as sender; the text starts with the CPM sender).
+	SenderForm string
 }
 
 // SMSRoute is one SMSC the gateway delivers to and receives from.
@@ -58,6 +104,8 @@ type Deps struct {
 	CPM       CPMLink
 	CPMOut    translate.SIPOutboundConfig
 	SMS       []SMSRoute
+	MMS       *MMSRoute  // nil: no MM7 link
+	IMPS      *IMPSRoute // nil: no IMPS server
 	Log       *slog.Logger
 	Now       func() time.Time // default time.Now
 }
@@ -71,6 +119,8 @@ type Gateway struct {
 	now  func() time.Time
 
 	sms    map[string]*smsRoute
+	mms    *mmsRoute
+	imps   *impsRoute
 	cpmQ   *workQueue
 	sched  *scheduler
 	locks  entryLocks
@@ -92,6 +142,16 @@ type Gateway struct {
 
 type smsRoute struct {
 	SMSRoute
+	q *workQueue
+}
+
+type mmsRoute struct {
+	MMSRoute
+	q *workQueue
+}
+
+type impsRoute struct {
+	IMPSRoute
 	q *workQueue
 }
 
@@ -134,6 +194,9 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		}
 		g.sms[r.Name] = &smsRoute{SMSRoute: r, q: newWorkQueue(cfg.HotQueue)}
 	}
+	if err := g.addLegacyRoutes(deps); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -161,6 +224,16 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 	for i := 0; i < g.cfg.CPMWorkers; i++ {
 		g.start(func() { g.cpmWorker(popCtx, attemptCtx) })
+	}
+	if r := g.mms; r != nil {
+		for i := 0; i < r.Workers; i++ {
+			g.start(func() { g.mmsWorker(popCtx, attemptCtx, r) })
+		}
+	}
+	if r := g.imps; r != nil {
+		for i := 0; i < r.Workers; i++ {
+			g.start(func() { g.impsWorker(popCtx, attemptCtx, r) })
+		}
 	}
 	g.sched.add(timer{at: g.now().Add(g.reassemblyTick()), action: actionReassembly})
 	g.sched.add(timer{at: g.now().Add(g.cfg.ExpirySweep), action: actionSweep})
@@ -201,6 +274,9 @@ func (g *Gateway) Ready() bool {
 		return false
 	}
 	if g.closing.Load() {
+		return false
+	}
+	if g.imps != nil && !g.imps.Link.Ready() {
 		return false
 	}
 	if len(g.sms) == 0 {

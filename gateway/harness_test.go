@@ -109,16 +109,24 @@ type harness struct {
 	j    *local.Journal
 	g    *Gateway
 	done chan error
+	// extend, when set, adds routes to the gateway's collaborators (see
+	// legacy_test.go); rules are added before the SMS rule.
+	extend func(*Deps)
+	rules  []addressmap.Rule
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), smsc: &fakeSMSC{}, cpm: &fakeCPM{},
-		cfg: Config{Retry: RetryConfig{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond}, CPMWorkers: 4,
-			ExpirySweep: 20 * time.Millisecond}}
+	h := unstartedHarness(t)
 	h.start()
 	t.Cleanup(h.stop)
 	return h
+}
+
+func unstartedHarness(t *testing.T) *harness {
+	return &harness{t: t, dir: t.TempDir(), smsc: &fakeSMSC{}, cpm: &fakeCPM{},
+		cfg: Config{Retry: RetryConfig{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond}, CPMWorkers: 4,
+			ExpirySweep: 20 * time.Millisecond}}
 }
 
 func (h *harness) start() {
@@ -128,7 +136,7 @@ func (h *harness) start() {
 		h.t.Fatal(err)
 	}
 	am, err := addressmap.New(addressmap.Config{CountryCode: "44",
-		Rules: []addressmap.Rule{{Match: "+4477009001", Network: NetworkSMS, Route: "smsc1"}}})
+		Rules: append(append([]addressmap.Rule(nil), h.rules...), addressmap.Rule{Match: "+4477009001", Network: NetworkSMS, Route: "smsc1"})})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -136,11 +144,15 @@ func (h *harness) start() {
 	if os.Getenv("IWF_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	g, err := New(h.cfg, Deps{
+	deps := Deps{
 		Journal: j, Addresses: am, CPM: h.cpm, Log: log,
 		CPMOut: translate.SIPOutboundConfig{Domain: "iwf.example.net", CPIM: true},
 		SMS:    []SMSRoute{{Name: "smsc1", Link: h.smsc, Workers: 4}},
-	})
+	}
+	if h.extend != nil {
+		h.extend(&deps)
+	}
+	g, err := New(h.cfg, deps)
 	if err != nil {
 		h.t.Fatal(err)
 	}

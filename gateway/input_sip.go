@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/sip"
-	"github.com/iwf-gateway/iwf/addressmap"
 	"github.com/iwf-gateway/iwf/cpm"
 	"github.com/iwf-gateway/iwf/journal"
 	"github.com/iwf-gateway/iwf/translate"
@@ -67,7 +66,7 @@ func sipError(err error) error {
 // returns nil once the message is durable (or is a repeat of one that is),
 // or a *sip.StatusError.
 func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
-	r, err := g.smsRouteFor(m)
+	route, err := g.routeFor(&m)
 	if err != nil {
 		g.stats.rejected.Add(1)
 		return err
@@ -88,7 +87,7 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 		return unavailable()
 	}
 	now := g.now()
-	it := &item{kind: kindMessage, route: r.Name, received: now, expiry: m.Expiry, msg: m}
+	it := &item{kind: kindMessage, route: route, received: now, expiry: m.Expiry, msg: m}
 	if it.expiry.IsZero() {
 		it.expiry = now.Add(g.cfg.Validity)
 	}
@@ -100,30 +99,7 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	}
 	it.seq = entries[0].Seq
 	g.stats.acceptedCPM.Add(1)
-	g.log.Info("message accepted", "seq", it.seq, "id", m.ID, "from", m.From, "to", m.To, "route", r.Name)
+	g.log.Info("message accepted", "seq", it.seq, "id", m.ID, "from", m.From, "to", m.To, "route", route)
 	g.enqueue(it)
 	return nil
-}
-
-// smsRouteFor finds the SMS route of a CPM message and checks that SMS can
-// carry it.
-func (g *Gateway) smsRouteFor(m cpm.Message) (*smsRoute, error) {
-	route, err := g.deps.Addresses.Owner(string(m.To))
-	if err != nil {
-		if errors.Is(err, addressmap.ErrNoRoute) {
-			return nil, sipStatus(404, "Not Found: no route to "+string(m.To))
-		}
-		return nil, sipStatus(404, "Not Found: "+err.Error())
-	}
-	r, ok := g.sms[route.Name]
-	if route.Network != NetworkSMS || !ok {
-		return nil, sipStatus(404, "Not Found: no interworking route to "+string(m.To))
-	}
-	if _, ok := m.Text(); !ok {
-		return nil, sipStatus(415, "Unsupported Media Type: SMS carries text only")
-	}
-	if _, err := g.smppAddress(m.From, r); err != nil {
-		return nil, sipStatus(403, "Forbidden: the sender has no number SMS can carry")
-	}
-	return r, nil
 }

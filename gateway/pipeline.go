@@ -58,6 +58,12 @@ func (g *Gateway) queueOf(route string) *workQueue {
 	if r, ok := g.sms[route]; ok {
 		return r.q
 	}
+	if g.mms != nil && route == g.mms.Name {
+		return g.mms.q
+	}
+	if g.imps != nil && route == g.imps.Name {
+		return g.imps.q
+	}
 	return nil
 }
 
@@ -103,13 +109,16 @@ func (g *Gateway) retryLater(ctx context.Context, it *item, cause error) {
 // finish ends an item and, when the sender asked for it, queues the report
 // in the same journal write. Delivered and submitted items become Done;
 // failed and expired ones Dead (dead letters, kept for the operator).
-func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.Status, reason string) {
+//
+// refs are bound to the ended entry, so a later report (an MMS read reply)
+// can still find it.
+func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.Status, reason string, refs ...string) {
 	it.outcome, it.reason = oc, reason
 	state := journal.Done
 	if oc == outcomeFailed || oc == outcomeExpired {
 		state = journal.Dead
 	}
-	entries := []journal.Entry{entryOf(it, state)}
+	entries := []journal.Entry{entryOf(it, state, refs...)}
 	rep := g.reportFor(it, oc, status)
 	if rep != nil {
 		entries = append(entries, entryOf(rep, journal.Open))

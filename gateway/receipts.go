@@ -83,47 +83,62 @@ func (g *Gateway) settle(ctx context.Context, it *item, rc translate.Receipt) er
 // for submits in flight to register their ids.
 const receiptSettleWait = 5 * time.Second
 
-// findReceipted resolves a receipt to its entry. A receipt can overtake
-// its own submit_sm_resp on the way through iwf: while submits are in
-// flight it waits (up to receiptSettleWait) for their ids to be registered
-// and journaled before deciding the receipt is for an unknown message. It
-// returns the receipt id form that matched.
+// findReceipted resolves a receipt to its entry and returns the receipt id
+// form that matched (see findRef).
 func (g *Gateway) findReceipted(ctx context.Context, route string, rc translate.Receipt) (uint64, string, error) {
 	ids := []string{rc.MessageID}
 	if rc.TextID != "" && rc.TextID != rc.MessageID {
 		ids = append(ids, rc.TextID)
 	}
+	var refs, owners []string
+	for _, id := range ids {
+		for _, ref := range receiptLookups(route, id) {
+			refs = append(refs, ref)
+			owners = append(owners, id)
+		}
+	}
+	seq, i, err := g.findRef(ctx, refs)
+	if err != nil {
+		return 0, "", err
+	}
+	return seq, owners[i], nil
+}
+
+// findRef resolves the first of refs the journal knows. A report can
+// overtake the answer to its own submit on the way through iwf: while
+// submits are in flight it waits (up to receiptSettleWait) for their ids
+// to be registered and journaled before deciding the report is for an
+// unknown message. It returns the index of the ref that matched.
+func (g *Gateway) findRef(ctx context.Context, refs []string) (uint64, int, error) {
 	deadline := time.NewTimer(receiptSettleWait)
 	defer deadline.Stop()
 	for {
 		changed := g.recv.unsettled() // taken before looking, so no registration is missed
 		waited := false
-		for _, id := range ids {
-			for _, ref := range receiptLookups(route, id) {
-				seq, err := g.deps.Journal.Lookup(ctx, ref)
-				if err == nil {
-					return seq, id, nil
-				}
-				if !errors.Is(err, journal.ErrNotFound) {
-					return 0, "", err
-				}
-				if g.recv.wait(ctx, ref) {
-					waited = true
-				}
+		for i, ref := range refs {
+			seq, err := g.deps.Journal.Lookup(ctx, ref)
+			if err == nil {
+				return seq, i, nil
+			}
+			if !errors.Is(err, journal.ErrNotFound) {
+				return 0, 0, err
+			}
+			if g.recv.wait(ctx, ref) {
+				waited = true
 			}
 		}
 		if waited {
 			continue
 		}
 		if changed == nil {
-			return 0, "", journal.ErrNotFound
+			return 0, 0, journal.ErrNotFound
 		}
 		select {
 		case <-changed:
 		case <-deadline.C:
-			return 0, "", journal.ErrNotFound
+			return 0, 0, journal.ErrNotFound
 		case <-ctx.Done():
-			return 0, "", ctx.Err()
+			return 0, 0, ctx.Err()
 		}
 	}
 }

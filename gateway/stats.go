@@ -9,6 +9,10 @@ import (
 type counters struct {
 	acceptedCPM   atomic.Int64 // messages from CPM users journaled
 	acceptedSMS   atomic.Int64 // MO SMS journaled (whole or reassembled)
+	acceptedMMS   atomic.Int64 // CPM copies of MO MMS journaled
+	acceptedIMPS  atomic.Int64 // IMPS messages journaled
+	mmsSubmits    atomic.Int64 // SubmitReq accepted by the relay
+	impsSent      atomic.Int64 // SendMessage accepted by the IMPS server
 	duplicates    atomic.Int64 // repeats recognised and dropped
 	segments      atomic.Int64 // submit_sm accepted by SMSCs
 	retries       atomic.Int64
@@ -52,6 +56,8 @@ func (c *counters) ended(it *item, oc outcome) {
 // Stats is a snapshot of the gateway's counters and queues.
 type Stats struct {
 	AcceptedCPM, AcceptedSMS          int64
+	AcceptedMMS, AcceptedIMPS         int64
+	MMSSubmits, IMPSSent              int64
 	Duplicates, Rejected              int64
 	Segments, Retries                 int64
 	AwaitingReceipts                  int64
@@ -77,6 +83,8 @@ func (g *Gateway) Stats() Stats {
 	c := &g.stats
 	s := Stats{
 		AcceptedCPM: c.acceptedCPM.Load(), AcceptedSMS: c.acceptedSMS.Load(),
+		AcceptedMMS: c.acceptedMMS.Load(), AcceptedIMPS: c.acceptedIMPS.Load(),
+		MMSSubmits: c.mmsSubmits.Load(), IMPSSent: c.impsSent.Load(),
 		Duplicates: c.duplicates.Load(), Rejected: c.rejected.Load(),
 		Segments: c.segments.Load(), Retries: c.retries.Load(),
 		AwaitingReceipts: c.awaiting.Load(),
@@ -92,6 +100,12 @@ func (g *Gateway) Stats() Stats {
 	s.Queues = append(s.Queues, QueueStats{Route: cpmRoute, Depth: g.cpmQ.len(), Ready: true})
 	for name, r := range g.sms {
 		s.Queues = append(s.Queues, QueueStats{Route: name, Depth: r.q.len(), Ready: r.Link.Ready()})
+	}
+	if r := g.mms; r != nil {
+		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: true})
+	}
+	if r := g.imps; r != nil {
+		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: r.Link.Ready()})
 	}
 	sort.Slice(s.Queues, func(i, j int) bool { return s.Queues[i].Route < s.Queues[j].Route })
 	return s

@@ -82,6 +82,7 @@ type e2eOptions struct {
 	extra     string           // appended to the YAML
 	smscExtra string           // more keys of the smpp entry, each "    key: value\n"
 	before    func(*smsc.SMSC) // runs before iwf starts (faults from the first bind)
+	rules     string           // addressmap rules before the catch-all SMS rule, each "    - {…}\n"
 }
 
 func newE2E(t *testing.T, o e2eOptions) *e2e {
@@ -124,13 +125,13 @@ smpp:
 %saddressmap:
   country_code: "44"
   rules:
-    - {match: "+", network: sms, route: smsc1}
+%s    - {match: "+", network: sms, route: smsc1}
 console:
   listen: 127.0.0.1:%d
 gateway:
   retry: {initial: 200ms, max: 2s}
   cpm_workers: 8
-%s`, filepath.Join(e.dir, "data"), e.sipPort, e.sipPort, e.uasPort, e.smsc.Addr(), o.window, o.smscExtra, e.console, o.extra)
+%s`, filepath.Join(e.dir, "data"), e.sipPort, e.sipPort, e.uasPort, e.smsc.Addr(), o.window, o.smscExtra, o.rules, e.console, o.extra)
 	if err := os.WriteFile(filepath.Join(e.dir, "iwf.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,10 @@ import (
 	"os"
 	"sync"
 
+	"github.com/iwf-gateway/iwf/adapters/imps"
+	"github.com/iwf-gateway/iwf/adapters/imps/wv"
+	"github.com/iwf-gateway/iwf/adapters/mms"
+	"github.com/iwf-gateway/iwf/adapters/mms/mm7"
 	"github.com/iwf-gateway/iwf/adapters/sip"
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/addressmap"
@@ -28,6 +32,8 @@ type instance struct {
 	journal *local.Journal
 	sip     *sip.Endpoint
 	smscs   []*smpp.Client
+	vasp    *mms.VASP    // nil without an mm7 section
+	imps    *imps.Client // nil without an imps section
 	gw      *gateway.Gateway
 	console *console.Server
 
@@ -64,6 +70,11 @@ func startInstance(ctx context.Context, cfg *config.Config, log *slog.Logger) (i
 		return nil, err
 	}
 	in.run(ctx)
+	if in.vasp != nil {
+		if err := in.vasp.Start(ctx); err != nil {
+			return nil, fmt.Errorf("mm7: %w", err)
+		}
+	}
 	if err := in.sip.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -99,11 +110,36 @@ func (in *instance) build(addrs *addressmap.Map) error {
 			SMS: smsPolicy(s),
 		})
 	}
-	gw, err = gateway.New(in.cfg.Gateway, gateway.Deps{
+	deps := gateway.Deps{
 		Journal: in.journal, Addresses: addrs, CPM: ep, SMS: routes,
 		CPMOut: translate.SIPOutboundConfig{Domain: in.cfg.SIP.Domain, CPIM: in.cfg.SIP.CPIMEnabled()},
 		Log:    in.log.With("component", "gateway"),
-	})
+	}
+	if c := in.cfg.MM7; c != nil {
+		name := c.Name
+		v, err := mms.New(c.Config, in.log.With("component", "mm7"), func(ctx context.Context, m mm7.Message) error {
+			return gw.HandleMM7(ctx, name, m)
+		})
+		if err != nil {
+			return err
+		}
+		in.vasp = v
+		deps.MMS = &gateway.MMSRoute{Name: name, Link: v, Workers: c.Workers, Policy: mmsPolicy(c)}
+	}
+	if c := in.cfg.IMPS; c != nil {
+		cl, err := imps.New(c.Config, in.log.With("component", "imps"), func(ctx context.Context, m *wv.NewMessage) error {
+			return gw.HandleIMPSMessage(ctx, m)
+		}, imps.WithReportHandler(func(ctx context.Context, r *wv.DeliveryReportRequest) error {
+			return gw.HandleIMPSReport(ctx, r)
+		}))
+		if err != nil {
+			return err
+		}
+		in.imps = cl
+		deps.IMPS = &gateway.IMPSRoute{Name: c.Name, Link: cl, Workers: c.Workers, SenderForm: c.SenderForm,
+			Names: addressmap.IMPSConfig{Domain: c.Domain, RemoteDomains: c.RemoteDomains, CPMDomain: c.CPMDomain}}
+	}
+	gw, err = gateway.New(in.cfg.Gateway, deps)
 	in.gw = gw
 	return err
 }
@@ -111,6 +147,13 @@ func (in *instance) build(addrs *addressmap.Map) error {
 // run starts the gateway's pipeline and the SMPP binds.
 func (in *instance) run(ctx context.Context) {
 	in.wg.Add(1 + len(in.smscs))
+	if in.imps != nil {
+		in.wg.Add(1)
+		go func() {
+			defer in.wg.Done()
+			_ = in.imps.Run(context.WithoutCancel(ctx))
+		}()
+	}
 	go func() {
 		defer in.wg.Done()
 		in.gwErr <- in.gw.Run(context.WithoutCancel(ctx))
@@ -140,6 +183,12 @@ func (in *instance) shutdown(ctx context.Context) error {
 	for _, c := range in.smscs {
 		errs = append(errs, c.Shutdown(ctx))
 	}
+	if in.vasp != nil {
+		errs = append(errs, in.vasp.Shutdown(ctx))
+	}
+	if in.imps != nil {
+		errs = append(errs, in.imps.Shutdown(ctx))
+	}
 	in.wg.Wait()
 	if in.console != nil {
 		errs = append(errs, in.console.Shutdown(ctx))
@@ -167,6 +216,12 @@ func (in *instance) close() {
 	}
 	for _, c := range in.smscs {
 		_ = c.Close()
+	}
+	if in.vasp != nil {
+		_ = in.vasp.Close()
+	}
+	if in.imps != nil {
+		_ = in.imps.Close()
 	}
 	in.wg.Wait()
 	if in.console != nil {

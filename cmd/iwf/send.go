@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,14 +21,31 @@ import (
 
 func newSendCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "send", Short: "Act as a CPM client toward a running iwf"}
+	cmd.AddCommand(
+		newSendKindCmd("sms", "Send one SIP MESSAGE to iwf for an SMS user and print the answer",
+			"  iwf send sms --to tel:+447700900123 --text 'Hello'\n"+
+				"  iwf send sms --to sip:+447700900123@ims.example.net;user=phone --text 'Hi' --notify positive-delivery,negative-delivery",
+			"the SMS recipient (tel: or sip: URI, or a number)", false),
+		newSendKindCmd("mms", "Send a multimedia message (text, subject, files) to iwf for an MMS user and print the answer",
+			"  iwf send mms --to tel:+447700900123 --subject Holiday --text 'Look' --file beach.jpg",
+			"the MMS recipient (tel: or sip: URI, or a number)", true),
+		newSendKindCmd("im", "Send one SIP MESSAGE to iwf for an IMPS user and print the answer",
+			"  iwf send im --to wv:alice@imps.example.net --text 'Hello'",
+			"the IMPS recipient (wv:user@domain, im: or sip: URI in an IMPS domain)", false),
+	)
+	return cmd
+}
+
+// newSendKindCmd builds `send sms|mms|im`: the same CPM client, with
+// subject and files for MMS.
+func newSendKindCmd(use, short, example, toHelp string, media bool) *cobra.Command {
 	var o sendOptions
-	sms := &cobra.Command{
-		Use:   "sms",
-		Short: "Send one SIP MESSAGE to iwf for an SMS user and print the answer",
-		Example: "  iwf send sms --to tel:+447700900123 --text 'Hello'\n" +
-			"  iwf send sms --to sip:+447700900123@ims.example.net;user=phone --text 'Hi' --notify positive-delivery,negative-delivery",
-		Args: cobra.NoArgs,
+	c := &cobra.Command{
+		Use: use, Short: short, Example: example, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.text == "" && len(o.files) == 0 {
+				return errors.New("nothing to send: give --text" + map[bool]string{true: " or --file", false: ""}[media])
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
 			id, err := o.send(ctx)
@@ -39,26 +60,62 @@ func newSendCmd() *cobra.Command {
 			return err
 		},
 	}
-	f := sms.Flags()
+	f := c.Flags()
 	f.StringVar(&o.iwf, "iwf", "127.0.0.1:5070", "iwf's SIP address (host:port)")
 	f.StringVar(&o.from, "from", "sip:+447700900999@iwf.example.net;user=phone", "the CPM sender")
-	f.StringVar(&o.to, "to", "", "the SMS recipient (tel: or sip: URI, or a number)")
+	f.StringVar(&o.to, "to", "", toHelp)
 	f.StringVar(&o.text, "text", "", "the message text")
-	f.BoolVar(&o.plain, "plain", false, "send text/plain instead of message/cpim")
+	if media {
+		f.StringVar(&o.subject, "subject", "", "the message subject")
+		f.StringArrayVar(&o.files, "file", nil, "a file to attach (repeatable); its type comes from its extension, else its content")
+	} else {
+		f.BoolVar(&o.plain, "plain", false, "send text/plain instead of message/cpim")
+	}
 	f.BoolVar(&o.tcp, "tcp", false, "send over TCP (always used above 1300 bytes)")
 	f.StringSliceVar(&o.notify, "notify", []string{"positive-delivery"}, "IMDN dispositions to request (positive-delivery, negative-delivery, display)")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "give up after this long")
-	_ = sms.MarkFlagRequired("to")
-	_ = sms.MarkFlagRequired("text")
-	cmd.AddCommand(sms)
-	return cmd
+	_ = c.MarkFlagRequired("to")
+	return c
 }
 
 type sendOptions struct {
 	iwf, from, to, text string
+	subject             string
+	files               []string
 	plain, tcp          bool
 	notify              []string
 	timeout             time.Duration
+}
+
+// maxSendFile bounds one attached file (SIP pager mode would refuse more
+// anyway).
+const maxSendFile = 4 << 20
+
+// parts builds the message parts: the text, then each file.
+func (o *sendOptions) parts() ([]cpm.Part, error) {
+	var parts []cpm.Part
+	if o.text != "" {
+		parts = append(parts, cpm.Part{ContentType: "text/plain;charset=utf-8", Body: []byte(o.text)})
+	}
+	for _, name := range o.files {
+		st, err := os.Stat(name)
+		if err != nil {
+			return nil, err
+		}
+		if st.Size() > maxSendFile {
+			return nil, fmt.Errorf("%s: %d bytes; at most %d", name, st.Size(), maxSendFile)
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ct := mime.TypeByExtension(filepath.Ext(name))
+		if ct == "" {
+			ct = http.DetectContentType(b)
+		}
+		parts = append(parts, cpm.Part{ContentType: ct, Filename: filepath.Base(name), Body: b})
+	}
+	return parts, nil
 }
 
 // send builds the MESSAGE and sends it from a client-only SIP endpoint.
@@ -67,9 +124,18 @@ func (o *sendOptions) send(ctx context.Context) (string, error) {
 	if !strings.Contains(to, ":") {
 		to = "tel:" + to
 	}
+	if scheme, rest, _ := strings.Cut(to, ":"); strings.EqualFold(scheme, "wv") || strings.EqualFold(scheme, "im") {
+		// An IMPS user is written to as a SIP URI in its domain, as a
+		// CPM client would.
+		to = "sip:" + rest
+	}
+	parts, err := o.parts()
+	if err != nil {
+		return "", err
+	}
 	m := cpm.Message{
 		ID: rand.Text(), From: cpm.Address(o.from), To: cpm.Address(to), DateTime: time.Now(),
-		Parts: []cpm.Part{{ContentType: "text/plain;charset=utf-8", Body: []byte(o.text)}},
+		Subject: o.subject, Parts: parts,
 	}
 	for _, n := range o.notify {
 		switch strings.TrimSpace(n) {
@@ -85,12 +151,12 @@ func (o *sendOptions) send(ctx context.Context) (string, error) {
 		}
 	}
 	out := sip.Outgoing{RequestURI: to, From: o.from, To: to, ContentType: "text/plain;charset=UTF-8", Body: []byte(o.text)}
-	if !o.plain {
+	if !o.plain || len(parts) != 1 || o.subject != "" {
 		out.ContentType, out.Body = "message/cpim", m.CPIM().Marshal()
 	}
 	proxy := "sip:" + o.iwf
 	listen := "udp:127.0.0.1:0"
-	if o.tcp {
+	if o.tcp || len(out.Body) > 1300 {
 		proxy += ";transport=tcp"
 		listen = "tcp:127.0.0.1:0"
 	}

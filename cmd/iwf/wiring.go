@@ -16,6 +16,14 @@ func smsPolicy(s config.SMSC) translate.SMSRoute {
 	return translate.SMSRoute{Concatenation: c, AllowLatin1: s.Latin1, MaxSegments: s.MaxSegments}
 }
 
+// mmsPolicy is what every SubmitReq on the MM7 route carries.
+func mmsPolicy(c *config.MM7) translate.MMSRoute {
+	return translate.MMSRoute{
+		VASPID: c.VASPID, VASID: c.VASID, ServiceCode: c.ServiceCode,
+		MessageClass: c.MessageClass, Priority: c.Priority, MaxBytes: c.MaxMessageBytes,
+	}
+}
+
 // describeReceipt renders a parsed delivery receipt for `iwf decode smpp`.
 func describeReceipt(rc translate.Receipt) string {
 	var b strings.Builder
