@@ -29,6 +29,9 @@ func newDecodeCmd() *cobra.Command {
 			return decodeSMPP(cmd.OutOrStdout(), raw)
 		},
 	})
+	cmd.AddCommand(newDecodeMM7Cmd())
+	cmd.AddCommand(newDecodeIMPSCmd())
+	cmd.AddCommand(newDecodeMSRPCmd())
 	return cmd
 }
 

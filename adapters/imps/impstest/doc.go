@@ -7,8 +7,9 @@
 // base64(MD5(Nonce || Password))), sessions with ids that expire when
 // nothing arrives for KeepAliveTime, KeepAlive-Request, Logout-Request,
 // Polling-Request, SendMessage-Request (recorded, answered with a message
-// id, and followed by a DeliveryReport-Request when asked for),
-// MessageDelivered, and the Status answering a DeliveryReport-Request.
+// id, and followed by a DeliveryReport-Request when asked for; observed
+// as they arrive through Config.OnSendMessage), MessageDelivered, and the
+// Status answering a DeliveryReport-Request.
 //
 // Each account has an inbox. Inject queues a NewMessage; every
 // Polling-Request answer carries the unacknowledged inbox items (up to

@@ -83,13 +83,13 @@ func (s *Server) Pending(user string) int {
 }
 
 // handle answers the transactions of one document; sid is the session id
-// of the answer.
-func (s *Server) handle(in wv.Message) (sid string, out []wv.Transaction) {
+// of the answer, user its account and sent the SendMessage-Requests it
+// accepted.
+func (s *Server) handle(in wv.Message) (sid, user string, out []wv.Transaction, sent []Sent) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
 	sid = in.Session.SessionID
-	user := ""
 	for _, t := range in.Transactions {
 		id := t.Descriptor.TransactionID
 		if t.Descriptor.TransactionMode == wv.ModeRequest {
@@ -112,7 +112,9 @@ func (s *Server) handle(in wv.Message) (sid string, out []wv.Transaction) {
 			continue
 		}
 		user = sess.user
+		n := len(s.sent)
 		out = append(out, s.serveInSession(sess, t)...)
+		sent = append(sent, s.sent[n:]...)
 	}
 	if user != "" && s.unofferedLocked(user) {
 		for i := range out {
@@ -121,7 +123,7 @@ func (s *Server) handle(in wv.Message) (sid string, out []wv.Transaction) {
 			}
 		}
 	}
-	return sid, out
+	return sid, user, out, sent
 }
 
 func (s *Server) takeFault(primitive string) (int, bool) {

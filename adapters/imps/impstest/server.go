@@ -34,6 +34,14 @@ type Config struct {
 	Version       wv.Version         // version of the answers; default 1.2
 	KeepAliveTime time.Duration      // granted keep-alive and session idle expiry; default 60s (whole seconds)
 	PollBatch     int                // most inbox items per poll answer; default 8, at most 15 (a document holds 16 transactions)
+
+	// OnSendMessage, when set, is called with the account and the record
+	// of each SendMessage-Request accepted, from the request's handler
+	// after the server's lock is released and before the answer is
+	// written. It must not block; it may call the Server's methods
+	// (Inject, for instance). Close does not wait for handlers still
+	// running, so it may be called while or just after Close runs.
+	OnSendMessage func(user string, sent Sent)
 }
 
 // Stats counts what the server saw.
@@ -195,11 +203,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := wv.Decode(data)
 	var out []wv.Transaction
-	var sid string
+	var sid, user string
+	var sent []Sent
 	if err != nil {
 		out = []wv.Transaction{response(transactionOf(err), &wv.Status{Result: wv.ResultFor(err)})}
 	} else {
-		sid, out = s.handle(in)
+		sid, user, out, sent = s.handle(in)
+	}
+	if s.cfg.OnSendMessage != nil {
+		for _, m := range sent {
+			s.cfg.OnSendMessage(user, m)
+		}
 	}
 	s.wait(r.Context())
 	if len(out) == 0 {

@@ -7,5 +7,6 @@
 // DeliveryReportReq and a ReadReplyReq back after Config.ReportDelay with
 // HTTP Basic auth. InjectDeliver posts a mobile-originated DeliverReq.
 // SetFault scripts error statuses, RSErrorRsp faults, slow answers and
-// dropped connections. Every goroutine it starts is joined by Close.
+// dropped connections. Config.OnSubmit observes each SubmitReq as it
+// arrives. Every goroutine it starts is joined by Close.
 package mm7test

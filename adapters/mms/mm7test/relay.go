@@ -36,6 +36,11 @@ type Config struct {
 	ReadStatus string
 	// Version is the namespace written; default mm7.REL6MM714.
 	Version mm7.Version
+	// OnSubmit, when set, is called with each SubmitReq the relay records
+	// (MessageID "" when a Fault refused it), from the request's handler
+	// after the relay's lock is released and before the SubmitRsp is
+	// written. It must not block; it may call the Relay's methods.
+	OnSubmit func(Submit)
 }
 
 // Fault scripts the answer to the following VASP requests until the next
@@ -268,7 +273,11 @@ func (r *Relay) answer(w http.ResponseWriter, msg mm7.Message, f Fault) {
 	}
 	switch op := msg.Operation.(type) {
 	case *mm7.SubmitReq:
-		r.write(w, http.StatusOK, msg.TransactionID, r.submit(msg, op, status))
+		rsp, sub := r.submit(msg, op, status)
+		if r.cfg.OnSubmit != nil {
+			r.cfg.OnSubmit(sub)
+		}
+		r.write(w, http.StatusOK, msg.TransactionID, rsp)
 	case *mm7.CancelReq:
 		r.write(w, http.StatusOK, msg.TransactionID, &mm7.CancelRsp{Status: r.lookup(op.MessageID, status)})
 	case *mm7.ReplaceReq:
@@ -281,13 +290,13 @@ func (r *Relay) answer(w http.ResponseWriter, msg mm7.Message, f Fault) {
 }
 
 // submit records a SubmitReq, assigns its MessageID and schedules its
-// reports.
-func (r *Relay) submit(msg mm7.Message, op *mm7.SubmitReq, status mm7.Status) *mm7.SubmitRsp {
+// reports; it returns the answer and the record.
+func (r *Relay) submit(msg mm7.Message, op *mm7.SubmitReq, status mm7.Status) (*mm7.SubmitRsp, Submit) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !status.Code.Success() {
 		r.submits = append(r.submits, Submit{Message: msg})
-		return &mm7.SubmitRsp{Status: status}
+		return &mm7.SubmitRsp{Status: status}, Submit{Message: msg}
 	}
 	r.seq++
 	id := fmt.Sprintf("mm7test-%d", r.seq)
@@ -301,7 +310,7 @@ func (r *Relay) submit(msg mm7.Message, op *mm7.SubmitReq, status mm7.Status) *m
 			r.wg.Go(func() { r.sendReport(id, &mm7.ReadReplyReq{MessageID: id, MMStatus: r.cfg.ReadStatus}) })
 		}
 	}
-	return &mm7.SubmitRsp{Status: status, MessageID: id}
+	return &mm7.SubmitRsp{Status: status, MessageID: id}, Submit{MessageID: id, Message: msg}
 }
 
 func (r *Relay) lookup(id string, status mm7.Status) mm7.Status {
