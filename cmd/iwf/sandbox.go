@@ -13,6 +13,8 @@ import (
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/config"
 	"github.com/iwf-gateway/iwf/cpm"
+	simimps "github.com/iwf-gateway/iwf/sim/imps"
+	"github.com/iwf-gateway/iwf/sim/mmsc"
 	"github.com/iwf-gateway/iwf/sim/smsc"
 	"github.com/iwf-gateway/iwf/translate"
 )
@@ -23,9 +25,12 @@ const sandboxUAListen = "127.0.0.1:5071"
 
 // sandbox is the in-process peers of the sandbox default: an SMSC
 // simulator that sends receipts and answers every single-part SMS with an
-// echo MO, and a CPM user agent that logs the MESSAGEs iwf delivers.
+// echo MO, an MMS relay and an IMPS server that echo too, and a CPM user
+// agent that logs the MESSAGEs iwf delivers.
 type sandbox struct {
 	smsc   *smsc.SMSC
+	mmsc   *mmsc.MMSC
+	imps   *simimps.Server
 	ua     *sip.Endpoint
 	echoes chan smpp.ShortMessage
 	ref    uint16 // concatenation reference of echo replies
@@ -54,6 +59,24 @@ func startSandbox(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ 
 		return nil, err
 	}
 	cfg.SMPP[0].Address = sb.smsc.Addr()
+	if mc := cfg.MM7; mc != nil {
+		sb.mmsc, err = mmsc.New(mmsc.Config{
+			Username: mc.Username, Password: mc.Password, Echo: true,
+			VASPURL: "http://" + mc.Listen + "/mm7", VASPUsername: mc.InboundUsername, VASPPassword: mc.InboundPassword,
+		}, log.With("component", "sim-mmsc"))
+		if err != nil {
+			return nil, err
+		}
+		mc.RelayURL = sb.mmsc.URL()
+	}
+	if ic := cfg.IMPS; ic != nil {
+		sb.imps, err = simimps.New(simimps.Config{Accounts: map[string]string{ic.User: ic.Password}, Echo: true},
+			log.With("component", "sim-imps"))
+		if err != nil {
+			return nil, err
+		}
+		ic.ServerURL = sb.imps.URL()
+	}
 	sb.ua, err = sip.New(sip.Config{
 		Listen: []string{"udp:" + sandboxUAListen, "tcp:" + sandboxUAListen}, Domain: "cpm.example.net",
 	}, log.With("component", "sim-cpm-ua"), func(_ context.Context, r *sip.Request) error {
@@ -111,7 +134,10 @@ func logDelivered(log *slog.Logger, r *sip.Request) {
 	if rep, ok, err := translate.ReportFromSIP(r); err == nil && ok {
 		what, text = "IMDN "+string(rep.Status), "for "+rep.MessageID
 	} else if m, err := translate.MessageFromSIP(r); err == nil {
-		text, _ = m.Text()
+		var ok bool
+		if text, ok = m.Text(); !ok {
+			text = fmt.Sprintf("[%d parts, %d bytes] %s", len(m.Parts), m.Size(), m.Subject)
+		}
 	}
 	if len(text) > 80 {
 		text = text[:80] + "…"
@@ -123,6 +149,14 @@ func logDelivered(log *slog.Logger, r *sip.Request) {
 func (sb *sandbox) greet(log *slog.Logger, in *instance) {
 	log.Info("sandbox ready: try  go run ./cmd/iwf send sms --to tel:+447700900123 --text hello",
 		"smsc", sb.smsc.Addr(), "cpm_user_agent", sandboxUAListen)
+	if sb.mmsc != nil {
+		log.Info("sandbox MMS: try  go run ./cmd/iwf send mms --to tel:+447700900123 --subject Hi --text hello --file picture.jpg",
+			"mms_relay", sb.mmsc.URL())
+	}
+	if sb.imps != nil {
+		log.Info("sandbox IMPS: try  go run ./cmd/iwf send im --to wv:alice@"+config.SandboxIMPSDomain+" --text hello",
+			"imps_server", sb.imps.URL())
+	}
 }
 
 func (sb *sandbox) close() error {
@@ -136,6 +170,12 @@ func (sb *sandbox) close() error {
 	}
 	if sb.smsc != nil {
 		errs = append(errs, sb.smsc.Close())
+	}
+	if sb.mmsc != nil {
+		errs = append(errs, sb.mmsc.Close())
+	}
+	if sb.imps != nil {
+		errs = append(errs, sb.imps.Close())
 	}
 	return errors.Join(errs...)
 }
