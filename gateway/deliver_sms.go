@@ -117,12 +117,13 @@ func (g *Gateway) awaitReceipts(ctx context.Context, it *item, refs []string) {
 	it.reason = ""
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
-	if err := g.deps.Journal.Put(pctx, []journal.Entry{entryOf(it, journal.Open, refs...)}); err != nil {
+	if err := g.put(pctx, []journal.Entry{entryOf(it, journal.Open, refs...)}); err != nil {
 		// Without the refs the receipts cannot be correlated; the SMSC has
 		// the message, so resubmitting would duplicate it. Keep waiting in
 		// memory for the expiry; a restart resubmits (at-least-once).
 		g.log.Error("journal: receipt refs not saved", "seq", it.seq, "err", err)
 	}
 	g.stats.awaiting.Add(1)
+	g.emit(g.itemEvent(EventSubmitted, it))
 	g.sched.add(timer{at: it.expiry.Add(receiptGrace), seq: it.seq, route: it.route, action: actionExpire})
 }

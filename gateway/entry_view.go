@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/iwf-gateway/iwf/journal"
@@ -8,17 +10,62 @@ import (
 
 // EntryView is a journal entry of the gateway as an operator reads it.
 type EntryView struct {
-	Seq      uint64
-	State    string // open, done, dead
-	Kind     string // message, report, fragment
-	Route    string
-	Received time.Time
-	Outcome  string // pending, delivered, submitted, failed, expired
-	Reason   string
-	Attempts uint32
-	ID       string // imdn.Message-ID (for a report: of the message reported on)
-	From, To string
-	Parts    int // SMS segments submitted
+	Seq      uint64    `json:"seq"`
+	State    string    `json:"state"` // open, done, dead
+	Kind     string    `json:"kind"`  // message, report, fragment
+	Route    string    `json:"route"`
+	Received time.Time `json:"received"`
+	Outcome  string    `json:"outcome"` // pending, delivered, submitted, failed, expired
+	Reason   string    `json:"reason,omitempty"`
+	Attempts uint32    `json:"attempts"`
+	ID       string    `json:"id,omitempty"` // imdn.Message-ID (for a report: of the message reported on)
+	From     string    `json:"from,omitempty"`
+	To       string    `json:"to,omitempty"`
+	Parts    int       `json:"parts"`               // SMS segments (or one MM7/IMPS id) submitted
+	Network  string    `json:"network,omitempty"`   // where a message toward CPM users came from (sms, mms, imps); empty otherwise
+	ReplayOf string    `json:"replay_of,omitempty"` // the imdn.Message-ID this message replays
+	Bytes    int       `json:"bytes"`               // body bytes of a message
+}
+
+// Matches reports whether the entry has message id q, or a sender or
+// recipient matching q: '*' matches any run of characters; without one, q
+// may appear anywhere in the address.
+func (v EntryView) Matches(q string) bool {
+	if v.ID == q || v.ReplayOf == q {
+		return true
+	}
+	if !strings.Contains(q, "*") {
+		return strings.Contains(v.From, q) || strings.Contains(v.To, q)
+	}
+	return wildcard(q, v.From) || wildcard(q, v.To)
+}
+
+// wildcard matches s against pattern, in which '*' is any run of bytes.
+func wildcard(pattern, s string) bool {
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case p < len(pattern) && pattern[p] == s[i]:
+			p++
+			i++
+		case star >= 0:
+			mark++
+			p, i = star+1, mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+func sortViews(v []EntryView) {
+	sort.Slice(v, func(i, j int) bool { return v[i].Seq < v[j].Seq })
 }
 
 // DescribeEntry decodes a journal entry written by the gateway.
@@ -31,9 +78,11 @@ func DescribeEntry(e journal.Entry) (EntryView, error) {
 		Seq: e.Seq, State: e.State.String(), Kind: it.kind.String(), Route: it.route, Received: it.received,
 		Outcome: it.outcome.String(), Reason: it.reason, Attempts: it.attempts, Parts: len(it.parts),
 	}
+	v.ReplayOf, v.Network = it.replayOf, it.origin
 	switch it.kind {
 	case kindMessage:
 		v.ID, v.From, v.To = it.msg.ID, string(it.msg.From), string(it.msg.To)
+		v.Bytes = it.msg.Size()
 	case kindReport:
 		v.ID, v.From, v.To = it.report.MessageID, string(it.report.From), string(it.report.To)
 	case kindFragment:

@@ -104,8 +104,9 @@ type Deps struct {
 	CPM       CPMLink
 	CPMOut    translate.SIPOutboundConfig
 	SMS       []SMSRoute
-	MMS       *MMSRoute  // nil: no MM7 link
-	IMPS      *IMPSRoute // nil: no IMPS server
+	MMS       *MMSRoute    // nil: no MM7 link
+	IMPS      *IMPSRoute   // nil: no IMPS server
+	Charging  ChargingSink // nil: no charging records
 	Log       *slog.Logger
 	Now       func() time.Time // default time.Now
 }
@@ -118,16 +119,19 @@ type Gateway struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	sms    map[string]*smsRoute
-	mms    *mmsRoute
-	imps   *impsRoute
-	cpmQ   *workQueue
-	sched  *scheduler
-	locks  entryLocks
-	mo     *moAssembler
-	recv   *receiptWaits
-	stats  counters
-	dedupe inflight
+	sms     map[string]*smsRoute
+	mms     *mmsRoute
+	imps    *impsRoute
+	cpmQ    *workQueue
+	sched   *scheduler
+	locks   entryLocks
+	mo      *moAssembler
+	recv    *receiptWaits
+	stats   counters
+	dedupe  inflight
+	events  events
+	metrics metrics
+	lastSeq atomic.Uint64 // highest journal sequence written or restored
 
 	concatRef atomic.Uint32 // last SMS concatenation reference handed out
 	accepting chan struct{} // one token per MESSAGE being accepted (MaxAccepting)

@@ -24,7 +24,7 @@ func (g *Gateway) HandleIMPSMessage(ctx context.Context, nm *wv.NewMessage) erro
 	if g.closing.Load() || g.imps == nil {
 		return errTryLater
 	}
-	route := g.imps.Name
+	route, start := g.imps.Name, g.now()
 	msg, sender, recipients, err := translate.MessageFromNewMessage(nm)
 	if err != nil {
 		g.stats.rejected.Add(1)
@@ -88,13 +88,13 @@ func (g *Gateway) HandleIMPSMessage(ctx context.Context, nm *wv.NewMessage) erro
 	for i, rcpt := range to {
 		copy := msg
 		copy.To = rcpt
-		items[i] = g.moItem(copy)
+		items[i] = g.moItem(copy, NetworkIMPS)
 		entries[i] = entryOf(items[i], journal.Open)
 	}
 	if key != "" {
 		entries[0].Refs = []string{key}
 	}
-	if err := g.deps.Journal.Put(ctx, entries); err != nil {
+	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: IMPS message not saved; left with the server", "route", route, "err", err)
 		return errTryLater
@@ -103,7 +103,7 @@ func (g *Gateway) HandleIMPSMessage(ctx context.Context, nm *wv.NewMessage) erro
 		it.seq = entries[i].Seq
 		g.stats.acceptedIMPS.Add(1)
 		g.log.Info("IMPS message accepted", "seq", it.seq, "route", route, "id", msg.ID, "from", from, "to", it.msg.To)
-		g.enqueue(it)
+		g.accepted(it, start)
 	}
 	return nil
 }

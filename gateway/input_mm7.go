@@ -39,6 +39,7 @@ func (g *Gateway) HandleMM7(ctx context.Context, route string, m mm7.Message) er
 // one write, and drops a DeliverReq the relay sends again within the
 // dedupe window.
 func (g *Gateway) acceptMMS(ctx context.Context, route string, m *mm7.Message, req *mm7.DeliverReq) error {
+	start := g.now()
 	msg, err := translate.MessageFromDeliver(m)
 	if err != nil {
 		g.stats.rejected.Add(1)
@@ -85,11 +86,11 @@ func (g *Gateway) acceptMMS(ctx context.Context, route string, m *mm7.Message, r
 	for i, rcpt := range to {
 		copy := msg
 		copy.To = rcpt
-		items[i] = g.moItem(copy)
+		items[i] = g.moItem(copy, NetworkMMS)
 		entries[i] = entryOf(items[i], journal.Open)
 	}
 	entries[0].Refs = []string{key}
-	if err := g.deps.Journal.Put(ctx, entries); err != nil {
+	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: MO MMS not saved; asking the relay to retry", "route", route, "err", err)
 		return mm7.StatusServiceUnavailable
@@ -99,7 +100,7 @@ func (g *Gateway) acceptMMS(ctx context.Context, route string, m *mm7.Message, r
 		g.stats.acceptedMMS.Add(1)
 		g.log.Info("MO MMS accepted", "seq", it.seq, "route", route, "id", msg.ID, "from", from, "to", it.msg.To,
 			"parts", len(msg.Parts), "bytes", msg.Size())
-		g.enqueue(it)
+		g.accepted(it, start)
 	}
 	return nil
 }
@@ -270,12 +271,12 @@ func (g *Gateway) handleReadReply(ctx context.Context, route string, req *mm7.Re
 	rep := &item{
 		kind: kindReport, route: cpmRoute, received: now, expiry: now.Add(g.cfg.Validity),
 		report: cpm.Report{
-			ID: newID(), MessageID: it.msg.ID, From: it.msg.To, To: it.msg.From, Status: cpm.Displayed, Display: true,
+			ID: newID(), MessageID: reportedID(it), From: it.msg.To, To: it.msg.From, Status: cpm.Displayed, Display: true,
 			DateTime: now, OriginalDateTime: it.msg.DateTime,
 		},
 	}
 	entries := []journal.Entry{entryOf(rep, journal.Open, once)}
-	if err := g.deps.Journal.Put(ctx, entries); err != nil {
+	if err := g.put(ctx, entries); err != nil {
 		return mm7.StatusServiceUnavailable
 	}
 	rep.seq = entries[0].Seq

@@ -66,6 +66,7 @@ func sipError(err error) error {
 // returns nil once the message is durable (or is a repeat of one that is),
 // or a *sip.StatusError.
 func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
+	start := g.now()
 	route, err := g.routeFor(&m)
 	if err != nil {
 		g.stats.rejected.Add(1)
@@ -92,7 +93,7 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 		it.expiry = now.Add(g.cfg.Validity)
 	}
 	entries := []journal.Entry{entryOf(it, journal.Open, key)}
-	if err := g.deps.Journal.Put(ctx, entries); err != nil {
+	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: put failed; answering 503", "err", err)
 		return unavailable()
@@ -100,6 +101,6 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	it.seq = entries[0].Seq
 	g.stats.acceptedCPM.Add(1)
 	g.log.Info("message accepted", "seq", it.seq, "id", m.ID, "from", m.From, "to", m.To, "route", route)
-	g.enqueue(it)
+	g.accepted(it, start)
 	return nil
 }

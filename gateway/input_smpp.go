@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/cpm"
@@ -98,6 +99,7 @@ func moDedupeKey(route string, sm *smpp.ShortMessage) string {
 
 // acceptMO journals a whole MO message for delivery to its CPM user.
 func (g *Gateway) acceptMO(ctx context.Context, route string, m cpm.Message, key string) error {
+	start := g.now()
 	if !g.dedupe.begin(key) {
 		g.stats.duplicates.Add(1)
 		return nil
@@ -113,9 +115,9 @@ func (g *Gateway) acceptMO(ctx context.Context, route string, m cpm.Message, key
 		g.stats.journalErrors.Add(1)
 		return smppStatus(statusTryLater)
 	}
-	it := g.moItem(m)
+	it := g.moItem(m, NetworkSMS)
 	entries := []journal.Entry{entryOf(it, journal.Open, key)}
-	if err := g.deps.Journal.Put(ctx, entries); err != nil {
+	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: MO not saved; asking the SMSC to retry", "route", route, "err", err)
 		return smppStatus(statusTryLater)
@@ -123,13 +125,22 @@ func (g *Gateway) acceptMO(ctx context.Context, route string, m cpm.Message, key
 	it.seq = entries[0].Seq
 	g.stats.acceptedSMS.Add(1)
 	g.log.Info("MO SMS accepted", "seq", it.seq, "route", route, "id", m.ID, "from", m.From, "to", m.To)
-	g.enqueue(it)
+	g.accepted(it, start)
 	return nil
 }
 
-func (g *Gateway) moItem(m cpm.Message) *item {
+// moItem is a message from a user of network origin to a CPM user.
+func (g *Gateway) moItem(m cpm.Message, origin string) *item {
 	now := g.now()
-	return &item{kind: kindMessage, route: cpmRoute, received: now, expiry: now.Add(g.cfg.Validity), msg: m}
+	return &item{kind: kindMessage, route: cpmRoute, received: now, expiry: now.Add(g.cfg.Validity), msg: m, origin: origin}
+}
+
+// accepted enqueues a newly journaled item and reports it.
+func (g *Gateway) accepted(it *item, start time.Time) {
+	e := g.itemEvent(EventAccepted, it) // before a worker owns it
+	e.Latency = g.now().Sub(start)
+	g.enqueue(it)
+	g.emit(e)
 }
 
 // acceptFragment journals one part of a concatenated MO SMS, then hands it
@@ -141,7 +152,7 @@ func (g *Gateway) acceptFragment(ctx context.Context, route string, sm *smpp.Sho
 	ref := "f/" + route + "/" + sm.Source.Addr + "/" + sm.Dest.Addr + "/" + strconv.Itoa(int(seg.Ref)) +
 		"/" + strconv.Itoa(int(seg.Total)) + "/" + strconv.Itoa(int(seg.Seq))
 	entries := []journal.Entry{entryOf(it, journal.Open, ref)}
-	if err := g.deps.Journal.Put(ctx, entries); err != nil {
+	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: MO fragment not saved; asking the SMSC to retry", "route", route, "err", err)
 		return smppStatus(statusTryLater)
@@ -179,12 +190,12 @@ func (g *Gateway) completeMO(ctx context.Context, a *assembled) {
 		g.closeEntries(ctx, a.seqs)
 		return
 	}
-	it := g.moItem(g.moMessage(from, to, a.msg.Text))
+	it := g.moItem(g.moMessage(from, to, a.msg.Text), NetworkSMS)
 	entries := []journal.Entry{entryOf(it, journal.Open)}
 	for _, seq := range a.seqs {
 		entries = append(entries, journal.Entry{Seq: seq, State: journal.Done, Kind: uint8(kindFragment)})
 	}
-	if err := g.deps.Journal.Put(context.WithoutCancel(ctx), entries); err != nil {
+	if err := g.put(context.WithoutCancel(ctx), entries); err != nil {
 		g.log.Error("journal: reassembled MO not saved; fragments kept for the next start", "route", a.route, "err", err)
 		return
 	}
@@ -192,7 +203,7 @@ func (g *Gateway) completeMO(ctx context.Context, a *assembled) {
 	g.stats.acceptedSMS.Add(1)
 	g.log.Info("MO SMS reassembled", "seq", it.seq, "route", a.route, "parts", a.msg.Total,
 		"missing", a.msg.Missing, "from", from, "to", to)
-	g.enqueue(it)
+	g.accepted(it, it.received)
 }
 
 // closeEntries marks entries Done, keeping nothing of them.
@@ -204,7 +215,7 @@ func (g *Gateway) closeEntries(ctx context.Context, seqs []uint64) {
 	for i, seq := range seqs {
 		entries[i] = journal.Entry{Seq: seq, State: journal.Done, Kind: uint8(kindFragment)}
 	}
-	if err := g.deps.Journal.Put(context.WithoutCancel(ctx), entries); err != nil {
+	if err := g.put(context.WithoutCancel(ctx), entries); err != nil {
 		g.log.Warn("journal: could not close fragment entries", "err", err)
 	}
 }

@@ -87,6 +87,13 @@ type item struct {
 
 	concatRef uint16    // the concatenation reference of its SMS segments
 	parts     []smsPart // one per SMS segment, once submitted
+
+	// origin is the network a message toward CPM users came from (sms,
+	// mms, imps); empty for messages from CPM users.
+	origin string
+	// replayOf is the imdn.Message-ID of the message this one replays:
+	// its reports name that id, which is the one the sender knows.
+	replayOf string
 }
 
 // awaitingReceipts reports whether every part is submitted and at least one
@@ -107,7 +114,9 @@ func (it *item) awaitingReceipts() bool {
 	return waiting
 }
 
-const itemVersion = 1
+// itemVersion is the payload format written; version 1 (no origin and
+// replayOf) is still read.
+const itemVersion = 2
 
 func (it *item) marshal() []byte {
 	w := recordWriter{b: make([]byte, 0, 256+it.msg.Size()+len(it.fragment.Message))}
@@ -120,6 +129,8 @@ func (it *item) marshal() []byte {
 	w.time(it.expiry)
 	w.byte(uint8(it.outcome))
 	w.string(it.reason)
+	w.string(it.origin)
+	w.string(it.replayOf)
 	switch it.kind {
 	case kindMessage:
 		writeMessage(&w, &it.msg)
@@ -139,7 +150,8 @@ func (it *item) marshal() []byte {
 
 func unmarshalItem(seq uint64, b []byte) (*item, error) {
 	r := recordReader{b: b}
-	if r.byte() != itemVersion {
+	version := r.byte()
+	if version != 1 && version != itemVersion {
 		return nil, errCorrupt
 	}
 	it := &item{seq: seq}
@@ -151,6 +163,10 @@ func unmarshalItem(seq uint64, b []byte) (*item, error) {
 	it.expiry = r.time()
 	it.outcome = outcome(r.byte())
 	it.reason = r.string()
+	if version >= 2 {
+		it.origin = r.string()
+		it.replayOf = r.string()
+	}
 	switch it.kind {
 	case kindMessage:
 		readMessage(&r, &it.msg)

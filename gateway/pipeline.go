@@ -99,11 +99,26 @@ func (g *Gateway) retryLater(ctx context.Context, it *item, cause error) {
 	g.stats.retries.Add(1)
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
-	if err := g.deps.Journal.Put(pctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
+	if err := g.put(pctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
 		g.log.Warn("journal: retry state not saved; the attempt count restarts after a restart", "seq", it.seq, "err", err)
 	}
 	g.log.Debug("retry scheduled", "seq", it.seq, "route", it.route, "attempt", it.attempts, "in", delay, "cause", cause)
+	e := g.itemEvent(EventRetry, it)
 	g.sched.add(timer{at: it.due, seq: it.seq, route: it.route, action: actionRetry})
+	g.emit(e)
+}
+
+// eventOf is the event that reports an outcome.
+func eventOf(oc outcome) EventType {
+	switch oc {
+	case outcomeDelivered:
+		return EventDelivered
+	case outcomeSubmitted:
+		return EventSent
+	case outcomeExpired:
+		return EventExpired
+	}
+	return EventFailed
 }
 
 // finish ends an item and, when the sender asked for it, queues the report
@@ -125,12 +140,13 @@ func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.S
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
-	if err := g.deps.Journal.Put(pctx, entries); err != nil {
+	if err := g.put(pctx, entries); err != nil {
 		// The entry stays open in the journal: the next start retries it.
 		g.log.Error("journal: outcome not saved; the item will be retried after a restart", "seq", it.seq, "outcome", oc, "err", err)
 		return
 	}
 	g.stats.ended(it, oc)
+	g.emit(g.itemEvent(eventOf(oc), it))
 	if it.kind == kindReport {
 		g.log.Info("IMDN "+oc.String(), "seq", it.seq, "status", it.report.Status, "message_id", it.report.MessageID,
 			"to", it.report.To, "reason", reason)
@@ -162,10 +178,19 @@ func (g *Gateway) reportFor(it *item, oc outcome, status cpm.Status) *item {
 	return &item{
 		kind: kindReport, route: cpmRoute, received: now, expiry: now.Add(g.cfg.Validity),
 		report: cpm.Report{
-			ID: newID(), MessageID: m.ID, From: m.To, To: m.From, Status: status,
+			ID: newID(), MessageID: reportedID(it), From: m.To, To: m.From, Status: status,
 			DateTime: now, OriginalDateTime: m.DateTime,
 		},
 	}
+}
+
+// reportedID is the message id a report on it names: the one the sender
+// knows, which for a replayed message is the original's.
+func reportedID(it *item) string {
+	if it.replayOf != "" {
+		return it.replayOf
+	}
+	return it.msg.ID
 }
 
 // expired reports whether the item is past its validity.

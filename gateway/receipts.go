@@ -73,7 +73,7 @@ func (g *Gateway) settle(ctx context.Context, it *item, rc translate.Receipt) er
 		g.finish(ctx, it, outcomeDelivered, cpm.Delivered, "SMSC receipt DELIVRD for every segment")
 		return nil
 	}
-	if err := g.deps.Journal.Put(ctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
+	if err := g.put(ctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
 		return smppStatus(statusTryLater)
 	}
 	return nil

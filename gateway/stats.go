@@ -68,6 +68,9 @@ type Stats struct {
 	Failed, Expired, JournalErrors    int64
 	Overloaded                        int64
 	Queues                            []QueueStats
+	Outcomes                          []OutcomeCount
+	Latencies                         []LatencyStats
+	EventsDropped                     int64 // events a slow subscriber missed
 	ScheduledTimers, PendingFragments int
 }
 
@@ -101,6 +104,8 @@ func (g *Gateway) Stats() Stats {
 	for name, r := range g.sms {
 		s.Queues = append(s.Queues, QueueStats{Route: name, Depth: r.q.len(), Ready: r.Link.Ready()})
 	}
+	s.Outcomes, s.Latencies = g.metrics.snapshot()
+	s.EventsDropped = g.events.dropped.Load()
 	if r := g.mms; r != nil {
 		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: true})
 	}
