@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -35,6 +36,7 @@ type Config struct {
 	AddressMap addressmap.Config `yaml:"addressmap"`
 	Gateway    gateway.Config    `yaml:"gateway"`
 	Journal    Journal           `yaml:"journal"`
+	Charging   Charging          `yaml:"charging"`
 	Console    console.Config    `yaml:"console"`
 }
 
@@ -49,6 +51,17 @@ type SIP struct {
 
 // CPIMEnabled reports the effective value of CPIM.
 func (s SIP) CPIMEnabled() bool { return s.CPIM == nil || *s.CPIM }
+
+// Charging is the charging records section (the CH-x interface): JSON
+// lines in rotating files, on by default.
+type Charging struct {
+	gateway.ChargingConfig `yaml:",inline"`
+	// Enabled writes charging records (default true).
+	Enabled *bool `yaml:"enabled"`
+}
+
+// On reports the effective value of Enabled.
+func (c Charging) On() bool { return c.Enabled == nil || *c.Enabled }
 
 // Journal selects and configures the journal backend.
 type Journal struct {
@@ -102,6 +115,18 @@ func (c *Config) applyDefaults() {
 	if c.Journal.Backend == "" {
 		c.Journal.Backend = "local"
 	}
+	if c.Charging.Dir == "" {
+		c.Charging.Dir = filepath.Join(c.DataDir, "charging")
+	}
+	if c.Charging.MaxBytes == 0 {
+		c.Charging.MaxBytes = 64 << 20
+	}
+	if c.Charging.MaxAge == 0 {
+		c.Charging.MaxAge = time.Hour
+	}
+	if c.Charging.Flush == 0 {
+		c.Charging.Flush = time.Second
+	}
 	if c.Journal.Local.Path == "" {
 		c.Journal.Local.Path = filepath.Join(c.DataDir, "journal.db")
 	}
@@ -134,6 +159,9 @@ func (c *Config) Validate() error {
 	add("addressmap", c.AddressMap.Validate())
 	add("gateway", c.Gateway.Validate())
 	add("console", c.Console.Validate())
+	if c.Charging.MaxBytes < 0 || c.Charging.MaxAge < 0 || c.Charging.Flush < 0 {
+		add("charging", errors.New("max_bytes, max_age and flush must not be negative"))
+	}
 	switch c.Journal.Backend {
 	case "local":
 		add("journal.local", c.Journal.Local.Validate())

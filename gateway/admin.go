@@ -67,9 +67,8 @@ func (g *Gateway) Retry(ctx context.Context, seq uint64) error {
 		return err
 	}
 	g.log.Info("dead letter retried", "seq", seq, "id", it.msg.ID, "route", it.route)
-	e := g.itemEvent(EventRetry, it) // before a worker owns it
+	g.emit(g.itemEvent(EventRetry, it)) // before a worker owns it
 	g.enqueue(it)
-	g.emit(e)
 	return nil
 }
 

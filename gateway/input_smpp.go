@@ -137,10 +137,10 @@ func (g *Gateway) moItem(m cpm.Message, origin string) *item {
 
 // accepted enqueues a newly journaled item and reports it.
 func (g *Gateway) accepted(it *item, start time.Time) {
-	e := g.itemEvent(EventAccepted, it) // before a worker owns it
+	e := g.itemEvent(EventAccepted, it)
 	e.Latency = g.now().Sub(start)
+	g.emit(e) // before a worker owns it, and before its outcome is reported
 	g.enqueue(it)
-	g.emit(e)
 }
 
 // acceptFragment journals one part of a concatenated MO SMS, then hands it

@@ -29,13 +29,14 @@ type instance struct {
 	log     *slog.Logger
 	sandbox *sandbox
 
-	journal *local.Journal
-	sip     *sip.Endpoint
-	smscs   []*smpp.Client
-	vasp    *mms.VASP    // nil without an mm7 section
-	imps    *imps.Client // nil without an imps section
-	gw      *gateway.Gateway
-	console *console.Server
+	journal  *local.Journal
+	sip      *sip.Endpoint
+	smscs    []*smpp.Client
+	charging *gateway.ChargingFiles // nil when charging is off
+	vasp     *mms.VASP              // nil without an mm7 section
+	imps     *imps.Client           // nil without an imps section
+	gw       *gateway.Gateway
+	console  *console.Server
 
 	wg      sync.WaitGroup // Run loops of the gateway and the SMPP clients
 	gwErr   chan error
@@ -110,10 +111,18 @@ func (in *instance) build(addrs *addressmap.Map) error {
 			SMS: smsPolicy(s),
 		})
 	}
+	if in.cfg.Charging.On() {
+		if in.charging, err = gateway.OpenChargingFiles(in.cfg.Charging.ChargingConfig, in.log.With("component", "charging")); err != nil {
+			return err
+		}
+	}
 	deps := gateway.Deps{
 		Journal: in.journal, Addresses: addrs, CPM: ep, SMS: routes,
 		CPMOut: translate.SIPOutboundConfig{Domain: in.cfg.SIP.Domain, CPIM: in.cfg.SIP.CPIMEnabled()},
 		Log:    in.log.With("component", "gateway"),
+	}
+	if in.charging != nil {
+		deps.Charging = in.charging
 	}
 	if c := in.cfg.MM7; c != nil {
 		name := c.Name
@@ -193,6 +202,9 @@ func (in *instance) shutdown(ctx context.Context) error {
 	if in.console != nil {
 		errs = append(errs, in.console.Shutdown(ctx))
 	}
+	if in.charging != nil {
+		errs = append(errs, in.charging.Close())
+	}
 	if in.journal != nil {
 		errs = append(errs, in.journal.Close())
 	}
@@ -226,6 +238,9 @@ func (in *instance) close() {
 	in.wg.Wait()
 	if in.console != nil {
 		_ = in.console.Close()
+	}
+	if in.charging != nil {
+		_ = in.charging.Close()
 	}
 	if in.journal != nil {
 		_ = in.journal.Close()
