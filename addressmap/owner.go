@@ -142,6 +142,10 @@ func (r *compiledRule) matches(n Number) bool {
 	return false
 }
 
+// Glob reports whether s matches pattern, in which '*' stands for any run
+// of bytes (the wildcard of rules, also used to search traffic).
+func Glob(pattern, s string) bool { return glob(pattern, s, false) }
+
 // glob reports whether s matches pattern, in which '*' stands for any run
 // of bytes; fold compares ASCII letters without case.
 func glob(pattern, s string, fold bool) bool {

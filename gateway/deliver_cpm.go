@@ -12,20 +12,14 @@ import (
 // deliverCPM makes one attempt to deliver a message or a report to a CPM
 // user as a SIP MESSAGE through the outbound proxy.
 func (g *Gateway) deliverCPM(ctx context.Context, w work) {
-	it, err := g.load(ctx, w)
-	if err != nil {
-		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
-		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: cpmRoute, action: actionRetry})
-		return
-	}
+	it := g.loadAttempt(ctx, w, cpmRoute, "CPM side")
 	if it == nil {
 		return
 	}
-	if g.expired(it) {
-		g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended before the CPM side accepted it")
-		return
-	}
-	var out sip.Outgoing
+	var (
+		out sip.Outgoing
+		err error
+	)
 	switch it.kind {
 	case kindReport:
 		out, err = translate.SIPFromReport(&it.report, g.deps.CPMOut)

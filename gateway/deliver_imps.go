@@ -10,43 +10,11 @@ import (
 	"github.com/iwf-gateway/iwf/translate"
 )
 
-// impsWorker delivers on the IMPS route while a session is up, so a
-// backlog waits in the queue while the server is unreachable.
-func (g *Gateway) impsWorker(popCtx, attemptCtx context.Context, r *impsRoute) {
-	for {
-		if err := r.Link.WaitReady(popCtx); err != nil {
-			if popCtx.Err() != nil {
-				return
-			}
-			select {
-			case <-popCtx.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			continue
-		}
-		w, ok := r.q.pop(popCtx)
-		if !ok {
-			return
-		}
-		g.deliverIMPS(attemptCtx, r, w)
-	}
-}
-
 // deliverIMPS makes one attempt to send a message to an IMPS user, then
 // waits for the server's delivery report or ends it as submitted.
 func (g *Gateway) deliverIMPS(ctx context.Context, r *impsRoute, w work) {
-	it, err := g.load(ctx, w)
-	if err != nil {
-		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
-		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: r.Name, action: actionRetry})
-		return
-	}
-	if it == nil || it.awaitingReceipts() {
-		return
-	}
-	if g.expired(it) {
-		g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended before the IMPS server accepted it")
+	it := g.loadAttempt(ctx, w, r.Name, "IMPS server")
+	if it == nil {
 		return
 	}
 	req, err := g.sendMessageReq(r, it)

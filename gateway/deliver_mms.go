@@ -9,34 +9,12 @@ import (
 	"github.com/iwf-gateway/iwf/translate"
 )
 
-// mmsWorker delivers on the MM7 route until popCtx ends. MM7 is
-// request/response over HTTP with no session to wait for: a relay that is
-// down fails the attempt, which is retried with back-off.
-func (g *Gateway) mmsWorker(popCtx, attemptCtx context.Context, r *mmsRoute) {
-	for {
-		w, ok := r.q.pop(popCtx)
-		if !ok {
-			return
-		}
-		g.deliverMMS(attemptCtx, r, w)
-	}
-}
-
 // deliverMMS makes one attempt to submit a message to the MMS relay, then
 // waits for its delivery report, keeps its id for a read reply, or ends it
 // as submitted.
 func (g *Gateway) deliverMMS(ctx context.Context, r *mmsRoute, w work) {
-	it, err := g.load(ctx, w)
-	if err != nil {
-		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
-		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: r.Name, action: actionRetry})
-		return
-	}
-	if it == nil || it.awaitingReceipts() {
-		return
-	}
-	if g.expired(it) {
-		g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended before the MMS relay accepted it")
+	it := g.loadAttempt(ctx, w, r.Name, "MMS relay")
+	if it == nil {
 		return
 	}
 	req, parts, err := g.submitReq(r, it)

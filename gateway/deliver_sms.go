@@ -31,17 +31,8 @@ func wantsReceipts(m *cpm.Message) bool {
 // submits the segments the SMSC has not accepted yet, then either waits for
 // receipts or ends the message as submitted.
 func (g *Gateway) deliverSMS(ctx context.Context, r *smsRoute, w work) {
-	it, err := g.load(ctx, w)
-	if err != nil {
-		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
-		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: r.Name, action: actionRetry})
-		return
-	}
+	it := g.loadAttempt(ctx, w, r.Name, "SMSC")
 	if it == nil {
-		return
-	}
-	if g.expired(it) {
-		g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended before the SMSC accepted it")
 		return
 	}
 	segs, err := g.segments(r, it)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iwf-gateway/iwf/addressmap"
 	"github.com/iwf-gateway/iwf/journal"
 )
 
@@ -37,31 +38,7 @@ func (v EntryView) Matches(q string) bool {
 	if !strings.Contains(q, "*") {
 		return strings.Contains(v.From, q) || strings.Contains(v.To, q)
 	}
-	return wildcard(q, v.From) || wildcard(q, v.To)
-}
-
-// wildcard matches s against pattern, in which '*' is any run of bytes.
-func wildcard(pattern, s string) bool {
-	p, i, star, mark := 0, 0, -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case p < len(pattern) && pattern[p] == s[i]:
-			p++
-			i++
-		case star >= 0:
-			mark++
-			p, i = star+1, mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
+	return addressmap.Glob(q, v.From) || addressmap.Glob(q, v.To)
 }
 
 func sortViews(v []EntryView) {

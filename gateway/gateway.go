@@ -223,20 +223,26 @@ func (g *Gateway) Run(ctx context.Context) error {
 	g.start(func() { g.sched.run(popCtx, g.now, g.fire) })
 	for _, r := range g.sms {
 		for i := 0; i < r.Workers; i++ {
-			g.start(func() { g.smsWorker(popCtx, attemptCtx, r) })
+			g.start(func() {
+				g.queueWorker(popCtx, attemptCtx, r.q, r.Link.WaitReady, func(ctx context.Context, w work) { g.deliverSMS(ctx, r, w) })
+			})
 		}
 	}
 	for i := 0; i < g.cfg.CPMWorkers; i++ {
-		g.start(func() { g.cpmWorker(popCtx, attemptCtx) })
+		g.start(func() { g.queueWorker(popCtx, attemptCtx, g.cpmQ, nil, g.deliverCPM) })
 	}
 	if r := g.mms; r != nil {
 		for i := 0; i < r.Workers; i++ {
-			g.start(func() { g.mmsWorker(popCtx, attemptCtx, r) })
+			g.start(func() {
+				g.queueWorker(popCtx, attemptCtx, r.q, nil, func(ctx context.Context, w work) { g.deliverMMS(ctx, r, w) })
+			})
 		}
 	}
 	if r := g.imps; r != nil {
 		for i := 0; i < r.Workers; i++ {
-			g.start(func() { g.impsWorker(popCtx, attemptCtx, r) })
+			g.start(func() {
+				g.queueWorker(popCtx, attemptCtx, r.q, r.Link.WaitReady, func(ctx context.Context, w work) { g.deliverIMPS(ctx, r, w) })
+			})
 		}
 	}
 	g.sched.add(timer{at: g.now().Add(g.reassemblyTick()), action: actionReassembly})
@@ -249,15 +255,31 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return nil
 }
 
-// cpmWorker delivers toward CPM users until popCtx ends; each attempt
-// runs under attemptCtx, which outlives popCtx during a graceful shutdown.
-func (g *Gateway) cpmWorker(popCtx, attemptCtx context.Context) {
+// queueWorker takes work from q until popCtx ends and delivers it; each
+// attempt runs under attemptCtx, which outlives popCtx during a graceful
+// shutdown. ready, when not nil, blocks until the route's link is up, so a
+// backlog waits in the queue (and the journal) while it is down instead of
+// being tried, journaled again and scheduled message by message.
+func (g *Gateway) queueWorker(popCtx, attemptCtx context.Context, q *workQueue, ready func(context.Context) error, deliver func(context.Context, work)) {
 	for {
-		w, ok := g.cpmQ.pop(popCtx)
+		if ready != nil {
+			if err := ready(popCtx); err != nil {
+				if popCtx.Err() != nil {
+					return
+				}
+				select { // the link is closing: look again shortly
+				case <-popCtx.Done():
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				continue
+			}
+		}
+		w, ok := q.pop(popCtx)
 		if !ok {
 			return
 		}
-		g.deliverCPM(attemptCtx, w)
+		deliver(attemptCtx, w)
 	}
 }
 
@@ -342,31 +364,6 @@ func (l *entryLocks) lock(seq uint64) func() {
 	m := &l[seq%uint64(len(l))]
 	m.Lock()
 	return m.Unlock
-}
-
-// smsWorker delivers on one SMS route. It takes work only while the SMSC
-// is bound, so a backlog waits in the queue (and the journal) while the
-// link is down instead of being tried, journaled again and scheduled
-// message by message.
-func (g *Gateway) smsWorker(popCtx, attemptCtx context.Context, r *smsRoute) {
-	for {
-		if err := r.Link.WaitReady(popCtx); err != nil {
-			if popCtx.Err() != nil {
-				return
-			}
-			select { // the link is closing: look again shortly
-			case <-popCtx.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			continue
-		}
-		w, ok := r.q.pop(popCtx)
-		if !ok {
-			return
-		}
-		g.deliverSMS(attemptCtx, r, w)
-	}
 }
 
 // Started is closed once Run has restored pending work and started the

@@ -2,13 +2,11 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
 	"github.com/iwf-gateway/iwf/addressmap"
 	"github.com/iwf-gateway/iwf/cpm"
-	"github.com/iwf-gateway/iwf/journal"
 	"github.com/iwf-gateway/iwf/translate"
 )
 
@@ -70,40 +68,18 @@ func (g *Gateway) HandleIMPSMessage(ctx context.Context, nm *wv.NewMessage) erro
 			return nil
 		}
 		defer g.dedupe.end(key)
-		switch _, err := g.deps.Journal.Lookup(ctx, key); {
-		case err == nil:
-			g.stats.duplicates.Add(1)
-			return nil
-		case !errors.Is(err, journal.ErrNotFound):
+		switch rep, err := g.repeated(ctx, key, 0); {
+		case err != nil:
 			g.stats.journalErrors.Add(1)
 			return errTryLater
+		case rep:
+			g.stats.duplicates.Add(1)
+			return nil
 		}
 	}
-	msg.ID, msg.From = newID(), from
-	if msg.DateTime.IsZero() {
-		msg.DateTime = g.now().UTC()
-	}
-	items := make([]*item, len(to))
-	entries := make([]journal.Entry, len(to))
-	for i, rcpt := range to {
-		copy := msg
-		copy.To = rcpt
-		items[i] = g.moItem(copy, NetworkIMPS)
-		entries[i] = entryOf(items[i], journal.Open)
-	}
-	if key != "" {
-		entries[0].Refs = []string{key}
-	}
-	if err := g.put(ctx, entries); err != nil {
-		g.stats.journalErrors.Add(1)
+	if err := g.acceptCopies(ctx, msg, from, to, NetworkIMPS, key, start); err != nil {
 		g.log.Error("journal: IMPS message not saved; left with the server", "route", route, "err", err)
 		return errTryLater
-	}
-	for i, it := range items {
-		it.seq = entries[i].Seq
-		g.stats.acceptedIMPS.Add(1)
-		g.log.Info("IMPS message accepted", "seq", it.seq, "route", route, "id", msg.ID, "from", from, "to", it.msg.To)
-		g.accepted(it, start)
 	}
 	return nil
 }

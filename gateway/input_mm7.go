@@ -67,40 +67,18 @@ func (g *Gateway) acceptMMS(ctx context.Context, route string, m *mm7.Message, r
 		return nil
 	}
 	defer g.dedupe.end(key)
-	if seq, err := g.deps.Journal.Lookup(ctx, key); err == nil {
-		if e, err := g.deps.Journal.Get(ctx, seq); err == nil && g.now().Sub(e.Time) < g.cfg.MODedupeWindow {
-			g.stats.duplicates.Add(1)
-			g.log.Info("repeated DeliverReq dropped", "route", route, "seq", seq)
-			return nil
-		}
-	} else if !errors.Is(err, journal.ErrNotFound) {
+	switch rep, err := g.repeated(ctx, key, g.cfg.MODedupeWindow); {
+	case err != nil:
 		g.stats.journalErrors.Add(1)
 		return mm7.StatusServiceUnavailable
+	case rep:
+		g.stats.duplicates.Add(1)
+		g.log.Info("repeated DeliverReq dropped", "route", route)
+		return nil
 	}
-	msg.ID, msg.From = newID(), from
-	if msg.DateTime.IsZero() {
-		msg.DateTime = g.now().UTC()
-	}
-	items := make([]*item, len(to))
-	entries := make([]journal.Entry, len(to))
-	for i, rcpt := range to {
-		copy := msg
-		copy.To = rcpt
-		items[i] = g.moItem(copy, NetworkMMS)
-		entries[i] = entryOf(items[i], journal.Open)
-	}
-	entries[0].Refs = []string{key}
-	if err := g.put(ctx, entries); err != nil {
-		g.stats.journalErrors.Add(1)
+	if err := g.acceptCopies(ctx, msg, from, to, NetworkMMS, key, start); err != nil {
 		g.log.Error("journal: MO MMS not saved; asking the relay to retry", "route", route, "err", err)
 		return mm7.StatusServiceUnavailable
-	}
-	for i, it := range items {
-		it.seq = entries[i].Seq
-		g.stats.acceptedMMS.Add(1)
-		g.log.Info("MO MMS accepted", "seq", it.seq, "route", route, "id", msg.ID, "from", from, "to", it.msg.To,
-			"parts", len(msg.Parts), "bytes", msg.Size())
-		g.accepted(it, start)
 	}
 	return nil
 }

@@ -105,15 +105,14 @@ func (g *Gateway) acceptMO(ctx context.Context, route string, m cpm.Message, key
 		return nil
 	}
 	defer g.dedupe.end(key)
-	if seq, err := g.deps.Journal.Lookup(ctx, key); err == nil {
-		if e, err := g.deps.Journal.Get(ctx, seq); err == nil && g.now().Sub(e.Time) < g.cfg.MODedupeWindow {
-			g.stats.duplicates.Add(1)
-			g.log.Info("repeated deliver_sm dropped", "route", route, "seq", seq)
-			return nil
-		}
-	} else if !errors.Is(err, journal.ErrNotFound) {
+	switch rep, err := g.repeated(ctx, key, g.cfg.MODedupeWindow); {
+	case err != nil:
 		g.stats.journalErrors.Add(1)
 		return smppStatus(statusTryLater)
+	case rep:
+		g.stats.duplicates.Add(1)
+		g.log.Info("repeated deliver_sm dropped", "route", route)
+		return nil
 	}
 	it := g.moItem(m, NetworkSMS)
 	entries := []journal.Entry{entryOf(it, journal.Open, key)}

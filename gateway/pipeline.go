@@ -41,6 +41,27 @@ func (g *Gateway) load(ctx context.Context, w work) (*item, error) {
 	return unmarshalItem(e.Seq, e.Data)
 }
 
+// loadAttempt reads the item of w for a delivery attempt on route and
+// deals with what needs no attempt: an unreadable journal (retried
+// later), an item no longer open or waiting for its reports, an item past
+// its validity (expired, naming peer). It returns nil then.
+func (g *Gateway) loadAttempt(ctx context.Context, w work, route, peer string) *item {
+	it, err := g.load(ctx, w)
+	if err != nil {
+		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
+		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: route, action: actionRetry})
+		return nil
+	}
+	if it == nil || it.awaitingReceipts() {
+		return nil
+	}
+	if g.expired(it) {
+		g.finish(ctx, it, outcomeExpired, cpm.Failed, "validity period ended before the "+peer+" accepted it")
+		return nil
+	}
+	return it
+}
+
 // enqueue hands an item to the queue of its route.
 func (g *Gateway) enqueue(it *item) {
 	q := g.queueOf(it.route)

@@ -180,22 +180,27 @@ func TestE2EMMSSIGKILLUnderLoad(t *testing.T) {
 		}
 		return m
 	}
-	var missing []int
-	e.eventually("every accepted MMS at the relay", 60*time.Second, func() bool {
+	repeats := e.allArrived("every accepted MMS at the relay", accepted, seen)
+	t.Logf("%d of 600 accepted across a SIGKILL (at %d submits); all reached the relay; %d repeats", len(accepted), killedAt, repeats)
+}
+
+// allArrived waits until seen (texts at the peer with their counts) holds
+// "load #N" for every accepted call N, and returns the repeats.
+func (e *e2e) allArrived(what string, accepted map[int]bool, seen func() map[string]int) (repeats int) {
+	e.t.Helper()
+	e.eventually(what, 60*time.Second, func() bool {
 		got := seen()
-		missing = missing[:0]
 		for n := range accepted {
 			if got[fmt.Sprintf("load #%d", n)] == 0 {
-				missing = append(missing, n)
+				return false
 			}
 		}
-		return len(missing) == 0
+		return true
 	})
-	repeats := 0
 	for _, c := range seen() {
 		repeats += c - 1
 	}
-	t.Logf("%d of 600 accepted across a SIGKILL (at %d submits); all reached the relay; %d repeats", len(accepted), killedAt, repeats)
+	return repeats
 }
 
 // impsE2E runs iwf with an imps section pointing at an impstest server in
@@ -299,21 +304,7 @@ func TestE2EIMPSExpiryAndSIGKILL(t *testing.T) {
 		}
 		return m
 	}
-	var missing []int
-	e.eventually("every accepted MESSAGE at the IMPS server", 60*time.Second, func() bool {
-		got := seen()
-		missing = missing[:0]
-		for n := range accepted {
-			if got[fmt.Sprintf("load #%d", n)] == 0 {
-				missing = append(missing, n)
-			}
-		}
-		return len(missing) == 0
-	})
-	repeats := 0
-	for _, c := range seen() {
-		repeats += c - 1
-	}
+	repeats := e.allArrived("every accepted MESSAGE at the IMPS server", accepted, seen)
 	t.Logf("%d of 800 accepted across a session expiry and a SIGKILL (at %d sent); all reached the server; %d repeats; %d logins",
 		len(accepted), killedAt, repeats, srv.Stats().Logins)
 }
