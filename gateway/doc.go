@@ -1,8 +1,15 @@
 // Package gateway is iwf's hub: it accepts traffic from every adapter,
 // journals it before the source gets its positive answer, routes it by
-// recipient to the adapter that owns the recipient, retries with back-off
-// until the message is delivered, fails or expires, and correlates the
-// reports that come back (SMSC receipts become IMDNs).
+// recipient to the adapter that owns the recipient (SMS over SMPP, MMS
+// over MM7, IMPS, or CPM over SIP; an auto route picks SMS or MMS by
+// content), retries with back-off until the message is delivered, fails or
+// expires, and correlates the reports that come back (SMSC receipts, MM7
+// delivery reports and read replies, CSP delivery reports become IMDNs).
+//
+// It also reports every step as an Event (metrics, the console's live
+// view, the charging records of the CH-x interface) and offers the
+// operator's actions: dead letters listed, retried or discarded, traffic
+// searched and replayed (admin.go).
 //
 // It owns every pipeline goroutine: Run starts them and Shutdown (graceful)
 // or Close (immediate) joins them.
