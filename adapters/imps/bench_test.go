@@ -30,7 +30,17 @@ func BenchmarkSendMessage(b *testing.B) {
 // BenchmarkInbound measures NewMessage delivery (poll, handler,
 // MessageDelivered) of b.N injected messages.
 func BenchmarkInbound(b *testing.B) {
-	srv := newServer(b, impstest.Config{PollBatch: 15})
+	benchmarkInbound(b, newServer(b, impstest.Config{PollBatch: 15}))
+}
+
+// BenchmarkInboundNotifyGet measures Notify/Get delivery (poll,
+// GetMessage-Request, handler, MessageDelivered, Status answering the
+// MessageNotification) of b.N injected messages.
+func BenchmarkInboundNotifyGet(b *testing.B) {
+	benchmarkInbound(b, notifyServer(b, impstest.Config{PollBatch: 15}))
+}
+
+func benchmarkInbound(b *testing.B, srv *impstest.Server) {
 	cfg := clientConfig(srv)
 	cfg.PollInterval = time.Millisecond
 	done := make(chan struct{}, b.N)

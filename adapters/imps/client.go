@@ -11,9 +11,11 @@ import (
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
 )
 
-// Handler receives every NewMessage. nil means the message is held (in the
-// journal) and MessageDelivered is sent for it; an error leaves it
-// unacknowledged and the server offers it again. Calls are sequential.
+// Handler receives every NewMessage: pushed by the server, or built from
+// the GetMessage-Response that fetched a MessageNotification's message. nil
+// means the message is held (in the journal) and MessageDelivered is sent
+// for it; an error leaves it unacknowledged and the server offers it again.
+// Calls are sequential, in the server's order within one answer.
 type Handler func(ctx context.Context, m *wv.NewMessage) error
 
 // ReportHandler receives every DeliveryReport-Request; nil means it is

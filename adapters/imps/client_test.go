@@ -385,16 +385,18 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := good.WithDefaults()
-	if d.Version != "1.2" || d.PollInterval != 5*time.Second || d.ClientID != "iwf" || d.Auth != imps.AuthPassword {
+	if d.Version != "1.2" || d.PollInterval != 5*time.Second || d.ClientID != "iwf" || d.Auth != imps.AuthPassword ||
+		d.MaxNotifications != imps.DefaultMaxNotifications {
 		t.Fatalf("defaults %+v", d)
 	}
 	for name, mutate := range map[string]func(*imps.Config){
-		"server_url": func(c *imps.Config) { c.ServerURL = "ftp://x" },
-		"user":       func(c *imps.Config) { c.User = "" },
-		"password":   func(c *imps.Config) { c.Password = "" },
-		"version":    func(c *imps.Config) { c.Version = "1.3" },
-		"auth":       func(c *imps.Config) { c.Auth = "kerberos" },
-		"keep_alive": func(c *imps.Config) { c.KeepAliveTime = time.Millisecond },
+		"server_url":        func(c *imps.Config) { c.ServerURL = "ftp://x" },
+		"user":              func(c *imps.Config) { c.User = "" },
+		"password":          func(c *imps.Config) { c.Password = "" },
+		"version":           func(c *imps.Config) { c.Version = "1.3" },
+		"auth":              func(c *imps.Config) { c.Auth = "kerberos" },
+		"keep_alive":        func(c *imps.Config) { c.KeepAliveTime = time.Millisecond },
+		"max_notifications": func(c *imps.Config) { c.MaxNotifications = -1 },
 	} {
 		c := good
 		mutate(&c)

@@ -37,6 +37,10 @@ type Config struct {
 	ReloginMin        time.Duration `yaml:"relogin_min"`         // first back-off before a new login; default 500ms
 	ReloginMax        time.Duration `yaml:"relogin_max"`         // back-off ceiling; default 30s
 	MaxImmediatePolls int           `yaml:"max_immediate_polls"` // polls in a row on Poll = T before waiting for the interval; default 16
+	// MaxNotifications bounds the MessageNotifications (Notify/Get
+	// delivery) of one server answer whose GetMessage-Request is in flight
+	// or whose message waits for the Handler; default 4.
+	MaxNotifications int `yaml:"max_notifications"`
 
 	// Domain is the wv domain the CPM users appear in (used by translate).
 	Domain string `yaml:"domain"`
@@ -57,6 +61,7 @@ const (
 	DefaultReloginMin        = 500 * time.Millisecond
 	DefaultReloginMax        = 30 * time.Second
 	DefaultMaxImmediatePolls = 16
+	DefaultMaxNotifications  = 4
 )
 
 // WithDefaults returns c with every zero field set to its default.
@@ -76,6 +81,7 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.ReloginMin, DefaultReloginMin)
 	setDefault(&c.ReloginMax, DefaultReloginMax)
 	setDefault(&c.MaxImmediatePolls, DefaultMaxImmediatePolls)
+	setDefault(&c.MaxNotifications, DefaultMaxNotifications)
 	return c
 }
 
@@ -107,6 +113,7 @@ func (c *Config) Validate() error {
 	check(d.KeepAliveTime < time.Second, "keep_alive_time %v is under 1s", d.KeepAliveTime)
 	check(d.ReloginMin < 0 || d.ReloginMax < d.ReloginMin, "relogin_max must be >= relogin_min >= 0")
 	check(d.MaxImmediatePolls < 1, "max_immediate_polls %d is under 1", d.MaxImmediatePolls)
+	check(d.MaxNotifications < 1, "max_notifications %d is under 1", d.MaxNotifications)
 	for _, dom := range d.RemoteDomains {
 		check(dom == "", "remote_domains holds an empty domain")
 	}

@@ -24,8 +24,31 @@
 //     MessageDelivered only when the Handler returned nil (that is, after
 //     the gateway's journal holds the message); a Handler error leaves the
 //     message unacknowledged and the server offers it again;
+//   - MessageNotification (the Notify/Get delivery method): the message is
+//     fetched with GetMessage-Request in the same session and handed to the
+//     Handler as the NewMessage built from GetMessage-Response's MessageInfo
+//     and ContentData, with the same guarantee: MessageDelivered only after
+//     the Handler returned nil, and the notification answered with a Status
+//     200 only after the server confirmed MessageDelivered. A temporary
+//     GetMessage failure (transport, 5xx, 6xx) or a Handler error leaves the
+//     notification unanswered, to be offered again; a permanent one (a 4xx
+//     result for that message, an answer without the message) is logged and
+//     the notification answered, so it is not offered forever. The fetches
+//     of one server answer overlap, at most Config.MaxNotifications at a
+//     time, while the Handler calls stay sequential and in the server's
+//     order;
 //   - DeliveryReport-Request handed to the ReportHandler and answered with a
 //     Status 200 only when it returned nil.
+//
+// The delivery method is the server's choice, and both are handled as they
+// come. WV-CSP 1.1 and 1.2 carry no delivery method in Login-Request; a
+// client states one only in ClientCapability-Request (InitialDeliveryMethod,
+// when the server asks with CapabilityRequest = T in Login-Response) or
+// changes it with SetDeliveryMethod-Request, and without either the server
+// applies its own default. The client sends neither: capability
+// negotiation, Service-Request, SetDeliveryMethod-Request, RejectMessage-Request
+// and GetMessageList-Request (which could recover messages whose
+// notification a server does not repeat) are not implemented.
 //
 // CSP result codes come back as *wv.StatusError (Temporary() says whether
 // to retry); transport failures as *TransportError, always temporary.

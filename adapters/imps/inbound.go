@@ -7,19 +7,26 @@ import (
 )
 
 // handleInbound processes the requests the server sent, one after the
-// other. Handlers run under a context that Shutdown does not cancel (only
-// Close does), so that a message being journalled is finished and
+// other; only the GetMessage-Requests of MessageNotifications run ahead
+// (see fetcher). Handlers run under a context that Shutdown does not cancel
+// (only Close does), so that a message being journalled is finished and
 // acknowledged during a drain.
 func (c *Client) handleInbound(ctx context.Context, s *session, inbound []wv.Transaction) {
 	hctx, cancel := c.handlerContext(ctx)
-	defer cancel()
+	fetches := c.newFetcher(hctx, s, inbound)
+	defer func() {
+		cancel() // abandons the fetches not taken: their notifications stay unanswered
+		fetches.wait()
+	}()
 	for _, t := range inbound {
 		if !s.alive() || hctx.Err() != nil {
 			return // unacknowledged: the server offers them again
 		}
 		switch p := t.Primitive.(type) {
 		case *wv.NewMessage:
-			c.newMessage(hctx, s, p)
+			c.deliver(hctx, s, p)
+		case *wv.MessageNotification:
+			c.messageNotification(hctx, s, t.Descriptor.TransactionID, p, fetches.take(hctx))
 		case *wv.DeliveryReportRequest:
 			c.deliveryReport(hctx, s, t.Descriptor.TransactionID, p)
 		default:
@@ -38,17 +45,18 @@ func (c *Client) handlerContext(ctx context.Context) (context.Context, context.C
 	return hctx, func() { stop(); cancel() }
 }
 
-// newMessage hands m to the Handler and acknowledges it with
-// MessageDelivered only when the Handler accepted it.
-func (c *Client) newMessage(ctx context.Context, s *session, m *wv.NewMessage) {
+// deliver hands m (pushed, or fetched after a MessageNotification) to the
+// Handler and acknowledges it with MessageDelivered only when the Handler
+// accepted it. It reports whether the server confirmed MessageDelivered.
+func (c *Client) deliver(ctx context.Context, s *session, m *wv.NewMessage) bool {
 	id := m.MessageInfo.MessageID
 	if err := c.handler(ctx, m); err != nil {
 		c.log.Warn("imps: new message not accepted; left for redelivery", "message_id", id, "err", err)
-		return
+		return false
 	}
 	if id == "" {
 		c.log.Warn("imps: new message without MessageID cannot be acknowledged")
-		return
+		return false
 	}
 	rep, err := c.request(ctx, s, &wv.MessageDelivered{MessageID: id}, true)
 	if err == nil {
@@ -56,7 +64,9 @@ func (c *Client) newMessage(ctx context.Context, s *session, m *wv.NewMessage) {
 	}
 	if err != nil {
 		c.log.Warn("imps: message delivered not confirmed", "message_id", id, "err", err)
+		return false
 	}
+	return true
 }
 
 // deliveryReport hands r to the ReportHandler and answers Status 200 only

@@ -54,6 +54,10 @@ func (c *Client) login(ctx context.Context) (*session, error) {
 	if resp.SessionID == "" {
 		return nil, fmt.Errorf("%w: login succeeded without SessionID", ErrUnexpectedResponse)
 	}
+	if resp.CapabilityRequest != nil && bool(*resp.CapabilityRequest) {
+		// See doc.go: the server's defaults (delivery method included) apply.
+		c.log.Info("imps: server asked for client capabilities; not negotiated", "user", c.cfg.User)
+	}
 	keepAlive := c.cfg.KeepAliveTime
 	if resp.KeepAliveTime > 0 {
 		keepAlive = time.Duration(resp.KeepAliveTime) * time.Second

@@ -8,9 +8,11 @@ import (
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
 )
 
-// Result codes the fake answers a refused login with.
+// Result codes the fake answers a refused login and a GetMessage-Request
+// for a message it does not hold with.
 const (
-	codeInvalidPassword = 409
+	codeInvalidPassword  = 409
+	codeInvalidMessageID = 426
 )
 
 // maxSeen bounds the TransactionIDs remembered per session for the
@@ -18,11 +20,16 @@ const (
 const maxSeen = 1 << 16
 
 // item is one server request waiting in an inbox until acknowledged.
+// A message (NewMessage or MessageNotification) carries msgID and its
+// content in message; answered marks a MessageNotification the client
+// answered with a Status, which is not offered again.
 type item struct {
-	txID    string
-	msgID   string // NewMessage only
-	prim    wv.Primitive
-	offered bool
+	txID     string
+	msgID    string
+	message  *wv.NewMessage
+	prim     wv.Primitive
+	offered  bool
+	answered bool
 }
 
 // inbox holds the items of one account in arrival order; unoffered
@@ -47,21 +54,26 @@ func (s *Server) inboxLocked(user string) *inbox {
 }
 
 // Inject queues m for account user; it reaches the client on its next
-// poll. An empty MessageID is assigned; the id is returned.
+// poll, as a NewMessage or, for an Account with Notify, as a
+// MessageNotification. An empty MessageID is assigned; the id is returned.
 func (s *Server) Inject(ctx context.Context, user string, m wv.NewMessage) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.cfg.Accounts[user]; !ok {
+	acc, ok := s.cfg.Accounts[user]
+	if !ok {
 		return "", fmt.Errorf("impstest: unknown account %q", user)
 	}
 	if m.MessageInfo.MessageID == "" {
 		m.MessageInfo.MessageID = s.nextID("m-")
 	}
-	b := s.inboxLocked(user)
-	b.add(&item{txID: s.nextID("t-"), msgID: m.MessageInfo.MessageID, prim: &m})
+	it := &item{txID: s.nextID("t-"), msgID: m.MessageInfo.MessageID, message: &m, prim: &m}
+	if acc.Notify {
+		it.prim = &wv.MessageNotification{MessageInfo: m.MessageInfo}
+	}
+	s.inboxLocked(user).add(it)
 	return m.MessageInfo.MessageID, nil
 }
 
@@ -204,7 +216,9 @@ func (s *Server) serveInSession(sess *session, t wv.Transaction) []wv.Transactio
 		}
 	}
 	if t.Descriptor.TransactionMode == wv.ModeResponse {
-		s.ackLocked(sess.user, func(it *item) bool { return it.txID == id && it.msgID == "" })
+		if !s.ackLocked(sess.user, func(it *item) bool { return it.txID == id && it.msgID == "" }) {
+			s.answerNotificationLocked(sess.user, id)
+		}
 		return nil
 	}
 	switch p := t.Primitive.(type) {
@@ -221,12 +235,10 @@ func (s *Server) serveInSession(sess *session, t wv.Transaction) []wv.Transactio
 		return append([]wv.Transaction{response(id, ok())}, s.offerLocked(sess)...)
 	case *wv.SendMessageRequest:
 		return []wv.Transaction{response(id, s.sendLocked(sess, p))}
+	case *wv.GetMessageRequest:
+		return []wv.Transaction{response(id, s.getMessageLocked(sess.user, p.MessageID))}
 	case *wv.MessageDelivered:
-		if s.ackLocked(sess.user, func(it *item) bool { return it.msgID != "" && it.msgID == p.MessageID }) {
-			s.delivered = append(s.delivered, p.MessageID)
-			return []wv.Transaction{response(id, ok())}
-		}
-		return []wv.Transaction{response(id, &wv.Status{Result: wv.Result{Code: wv.CodeBadRequest, Description: "Unknown message."}})}
+		return []wv.Transaction{response(id, s.deliveredLocked(sess.user, p.MessageID))}
 	}
 	return []wv.Transaction{response(id, &wv.Status{Result: wv.ResultFor(wv.ErrUnknownPrimitive)})}
 }
@@ -244,14 +256,20 @@ func (s *Server) sendLocked(sess *session, p *wv.SendMessageRequest) *wv.SendMes
 	return &wv.SendMessageResponse{Result: wv.Result{Code: wv.CodeOK}, MessageID: msgID}
 }
 
-// offerLocked returns the first PollBatch inbox items as server
-// requests; a Disconnect among them is sent once and ends sess.
+// offerLocked returns the first PollBatch inbox items as server requests,
+// skipping answered MessageNotifications; a Disconnect among them is sent
+// once and ends sess.
 func (s *Server) offerLocked(sess *session) []wv.Transaction {
 	b := s.inboxLocked(sess.user)
-	n := min(len(b.items), s.cfg.PollBatch)
-	out := make([]wv.Transaction, 0, n)
+	out := make([]wv.Transaction, 0, min(len(b.items), s.cfg.PollBatch))
 	disconnect := false
-	for _, it := range b.items[:n] {
+	for _, it := range b.items {
+		if len(out) == s.cfg.PollBatch {
+			break
+		}
+		if it.answered {
+			continue
+		}
 		if !it.offered {
 			it.offered = true
 			b.unoffered--
@@ -292,4 +310,55 @@ func (s *Server) ackLocked(user string, match func(*item) bool) bool {
 
 func (s *Server) unofferedLocked(user string) bool {
 	return s.inboxLocked(user).unoffered > 0
+}
+
+// deliveredLocked answers MessageDelivered: the message leaves user's
+// inbox, or 400 when it holds no such message.
+func (s *Server) deliveredLocked(user, msgID string) *wv.Status {
+	var acked *item
+	if !s.ackLocked(user, func(it *item) bool {
+		if it.msgID == "" || it.msgID != msgID {
+			return false
+		}
+		acked = it
+		return true
+	}) {
+		return &wv.Status{Result: wv.Result{Code: wv.CodeBadRequest, Description: "Unknown message."}}
+	}
+	if _, notified := acked.prim.(*wv.MessageNotification); notified && !acked.answered {
+		s.unanswered[acked.txID] = true
+	}
+	s.delivered = append(s.delivered, msgID)
+	return ok()
+}
+
+// getMessageLocked answers GetMessage-Request: the message while it waits
+// in user's inbox (notified or pushed), 426 otherwise.
+func (s *Server) getMessageLocked(user, msgID string) wv.Primitive {
+	for _, it := range s.inboxLocked(user).items {
+		if it.message != nil && it.msgID == msgID {
+			s.stats.GetMessages++
+			return &wv.GetMessageResponse{MessageInfo: it.message.MessageInfo, ContentData: it.message.ContentData}
+		}
+	}
+	return &wv.Status{Result: wv.Result{Code: codeInvalidMessageID, Description: "Invalid message ID."}}
+}
+
+// answerNotificationLocked counts the answer to the MessageNotification
+// of transaction txID and, while its message waits, marks it answered: the
+// client has it, so it is not offered again, but the message stays until
+// MessageDelivered.
+func (s *Server) answerNotificationLocked(user, txID string) {
+	if s.unanswered[txID] {
+		delete(s.unanswered, txID)
+		s.stats.AnsweredNotifications++
+		return
+	}
+	for _, it := range s.inboxLocked(user).items {
+		if _, ok := it.prim.(*wv.MessageNotification); ok && it.txID == txID && !it.answered {
+			it.answered = true
+			s.stats.AnsweredNotifications++
+			return
+		}
+	}
 }

@@ -26,6 +26,11 @@ type Account struct {
 	// Digest refuses a password login: every Login-Request without
 	// DigestBytes gets a 401 challenge with a fresh nonce.
 	Digest bool
+	// Notify delivers the account's messages by Notify/Get (WV-CSP
+	// delivery method "N"): a MessageNotification without the content,
+	// fetched with GetMessage-Request. Without it, by Push ("P"): a
+	// NewMessage carrying the content.
+	Notify bool
 }
 
 // Config configures a Server. Zero values take the defaults on each field.
@@ -47,6 +52,14 @@ type Config struct {
 // Stats counts what the server saw.
 type Stats struct {
 	Logins, FailedLogins, Challenges, Logouts, KeepAlives, Polls, Expired int
+	// GetMessages counts GetMessage-Requests answered with the message
+	// (injected faults and unknown ids not included).
+	GetMessages int
+	// AnsweredNotifications counts MessageNotifications the client
+	// answered with a Status, before or after MessageDelivered. One
+	// answered before stays in the inbox (and can be fetched) until
+	// MessageDelivered, but is not offered again.
+	AnsweredNotifications int
 	// DuplicateTransactions counts requests that reused a TransactionID
 	// within their session (answered 400).
 	DuplicateTransactions int
@@ -75,11 +88,15 @@ type Server struct {
 	inboxes   map[string]*inbox   // per account
 	sent      []Sent
 	delivered []string
-	stats     Stats
-	faults    map[string][]int // primitive -> result codes to answer, in order
-	delay     time.Duration
-	closeOnce sync.Once
-	closing   chan struct{}
+	// unanswered holds the TransactionIDs of MessageNotifications whose
+	// message left the inbox on MessageDelivered before the client
+	// answered them, so that the answer is still counted.
+	unanswered map[string]bool
+	stats      Stats
+	faults     map[string][]int // primitive -> result codes to answer, in order
+	delay      time.Duration
+	closeOnce  sync.Once
+	closing    chan struct{}
 }
 
 type session struct {
@@ -106,7 +123,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, ln: ln, url: "http://" + ln.Addr().String() + "/imps",
 		nonces: map[string]string{}, sessions: map[string]*session{}, expired: map[string]bool{},
-		inboxes: map[string]*inbox{}, faults: map[string][]int{}, closing: make(chan struct{})}
+		inboxes: map[string]*inbox{}, unanswered: map[string]bool{}, faults: map[string][]int{}, closing: make(chan struct{})}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); _ = s.srv.Serve(ln) }()

@@ -169,3 +169,98 @@ func TestFaultsAndTransport(t *testing.T) {
 		t.Fatal("delayed answer arrived")
 	}
 }
+
+func TestNotifyGetInbox(t *testing.T) {
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw", Notify: true}}})
+	m := post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "pw", SessionCookie: "c"}, "1")
+	sid := m.Transactions[0].Primitive.(*wv.LoginResponse).SessionID
+	id, err := srv.Inject(context.Background(), "u", wv.NewMessage{ContentData: "hi there",
+		MessageInfo: wv.MessageInfo{ContentType: "text/plain", ContentSize: 8,
+			Recipient: wv.Recipient{Users: []wv.User{{UserID: "a"}}}, Sender: wv.Sender{User: &wv.User{UserID: "b"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "2")
+	if len(m.Transactions) != 2 || m.Transactions[1].Descriptor.TransactionMode != wv.ModeRequest {
+		t.Fatalf("poll answer %+v", m.Transactions)
+	}
+	note, ok := m.Transactions[1].Primitive.(*wv.MessageNotification)
+	if !ok || note.MessageInfo.MessageID != id || note.MessageInfo.ContentSize != 8 || note.MessageInfo.Sender.User.UserID != "b" {
+		t.Fatalf("notification %#v", m.Transactions[1].Primitive)
+	}
+	noteTx := m.Transactions[1].Descriptor.TransactionID
+
+	m = post(t, srv.URL(), sid, &wv.GetMessageRequest{MessageID: id}, "3")
+	got, ok := m.Transactions[0].Primitive.(*wv.GetMessageResponse)
+	if !ok || got.ContentData != "hi there" || got.MessageInfo.MessageID != id || m.Transactions[0].Descriptor.TransactionID != "3" {
+		t.Fatalf("get message answer %#v", m.Transactions[0].Primitive)
+	}
+	if c := code(t, post(t, srv.URL(), sid, &wv.GetMessageRequest{MessageID: "nope"}, "4"), 0); c != 426 {
+		t.Fatalf("unknown message id answered %d", c)
+	}
+	srv.FailNext("GetMessage-Request", 503, 1)
+	if c := code(t, post(t, srv.URL(), sid, &wv.GetMessageRequest{MessageID: id}, "5"), 0); c != 503 {
+		t.Fatalf("fault answered %d", c)
+	}
+	if st := srv.Stats(); st.GetMessages != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+
+	// Answering the notification stops the offers, not the message.
+	respond(t, srv.URL(), sid, noteTx)
+	if m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "6"); len(m.Transactions) != 1 {
+		t.Fatalf("answered notification offered again: %+v", m.Transactions)
+	}
+	if srv.Pending("u") != 1 || srv.Stats().AnsweredNotifications != 1 {
+		t.Fatalf("pending %d, stats %+v", srv.Pending("u"), srv.Stats())
+	}
+	if c := code(t, post(t, srv.URL(), sid, &wv.MessageDelivered{MessageID: id}, "7"), 0); c != 200 || srv.Pending("u") != 0 {
+		t.Fatalf("ack answered %d, pending %d", c, srv.Pending("u"))
+	}
+	if d := srv.Delivered(); len(d) != 1 || d[0] != id {
+		t.Fatalf("delivered %v", d)
+	}
+}
+
+func TestNotifyAnsweredAfterDeliveredIsCounted(t *testing.T) {
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw", Notify: true}}})
+	m := post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "pw", SessionCookie: "c"}, "1")
+	sid := m.Transactions[0].Primitive.(*wv.LoginResponse).SessionID
+	id, err := srv.Inject(context.Background(), "u", wv.NewMessage{ContentData: "x",
+		MessageInfo: wv.MessageInfo{Recipient: wv.Recipient{Users: []wv.User{{UserID: "a"}}}, Sender: wv.Sender{User: &wv.User{UserID: "b"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "2")
+	noteTx := m.Transactions[1].Descriptor.TransactionID
+	if c := code(t, post(t, srv.URL(), sid, &wv.MessageDelivered{MessageID: id}, "3"), 0); c != 200 {
+		t.Fatalf("ack answered %d", c)
+	}
+	for range 2 { // a repeated answer counts once
+		respond(t, srv.URL(), sid, noteTx)
+	}
+	if st := srv.Stats(); st.AnsweredNotifications != 1 || srv.Pending("u") != 0 {
+		t.Fatalf("stats %+v, pending %d", st, srv.Pending("u"))
+	}
+}
+
+// respond answers the server request txID with a Status 200; the
+// server has nothing to say back (HTTP 204).
+func respond(t *testing.T, url, sid, txID string) {
+	t.Helper()
+	body, err := wv.Encode(wv.Message{Session: wv.SessionDescriptor{SessionType: wv.SessionInband, SessionID: sid},
+		Transactions: []wv.Transaction{{Descriptor: wv.TransactionDescriptor{TransactionMode: wv.ModeResponse, TransactionID: txID},
+			Primitive: &wv.Status{Result: wv.Result{Code: wv.CodeOK}}}}}, wv.Version12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url, impstest.ContentType, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("answer to a response: http %d", resp.StatusCode)
+	}
+}
