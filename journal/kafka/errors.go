@@ -1,0 +1,55 @@
+package kafka
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Entry bounds, the same as journal/local's. An entry beyond them is
+// rejected by Put with an *EntryError and nothing of that Put is written.
+const (
+	MaxDataSize = 1 << 20 // bytes of Entry.Data
+	MaxRefs     = 16      // refs per entry, gathered over its versions
+	MaxRefSize  = 256     // bytes per ref
+)
+
+// Errors a Kafka journal returns besides the journal package's.
+var (
+	// ErrTooLarge: an entry's data, ref count or a ref exceeds its bound,
+	// a Put carries more entries than Config.MaxBatch, or its record
+	// would exceed Config.MaxRecordBytes.
+	ErrTooLarge = errors.New("journal/kafka: too large")
+	// ErrInvalidEntry: an entry has an invalid state, an empty ref, a time
+	// outside the range of unix nanoseconds, or a Seq this journal cannot
+	// have assigned (its partition bits name no partition).
+	ErrInvalidEntry = errors.New("journal/kafka: invalid entry")
+	// ErrCrossPartition: a Put names existing entries of two partitions.
+	// One Put is one Kafka record in one partition; write such entries in
+	// separate Puts.
+	ErrCrossPartition = errors.New("journal/kafka: entries of different partitions in one put")
+	// ErrNotOwner: a Put names an entry of a partition that the consumer
+	// group has given to another instance. Temporary: the owner does the
+	// work of that entry.
+	ErrNotOwner = errors.New("journal/kafka: partition owned by another instance")
+	// ErrUnavailable: the cluster did not acknowledge a Put within
+	// Config.WriteTimeout, or this instance owned no partition to write
+	// to. Nothing of the Put is visible on this instance; the caller
+	// retries (see the package documentation on ambiguous failures).
+	ErrUnavailable = errors.New("journal/kafka: unavailable")
+	// ErrCorrupt: a record read from a topic does not decode.
+	ErrCorrupt = errors.New("journal/kafka: corrupt record")
+)
+
+// EntryError says which entry of a Put was rejected and why. Err is
+// ErrTooLarge or ErrInvalidEntry.
+type EntryError struct {
+	Index  int    // position in the Put's slice
+	Reason string // what is wrong, for people
+	Err    error
+}
+
+func (e *EntryError) Error() string {
+	return fmt.Sprintf("%v: entry %d: %s", e.Err, e.Index, e.Reason)
+}
+
+func (e *EntryError) Unwrap() error { return e.Err }
