@@ -16,6 +16,7 @@ import (
 	"github.com/iwf-gateway/iwf/addressmap"
 	"github.com/iwf-gateway/iwf/console"
 	"github.com/iwf-gateway/iwf/gateway"
+	"github.com/iwf-gateway/iwf/journal/kafka"
 	"github.com/iwf-gateway/iwf/journal/local"
 )
 
@@ -65,9 +66,10 @@ func (c Charging) On() bool { return c.Enabled == nil || *c.Enabled }
 
 // Journal selects and configures the journal backend.
 type Journal struct {
-	// Backend is "local" (default): bbolt under data_dir.
+	// Backend is "local" (default: bbolt under data_dir) or "kafka".
 	Backend string       `yaml:"backend"`
 	Local   local.Config `yaml:"local"`
+	Kafka   kafka.Config `yaml:"kafka"`
 }
 
 // Defaults that Load and Sandbox apply.
@@ -165,8 +167,11 @@ func (c *Config) Validate() error {
 	switch c.Journal.Backend {
 	case "local":
 		add("journal.local", c.Journal.Local.Validate())
+	case "kafka":
+		k := c.Journal.Kafka.WithDefaults()
+		add("journal.kafka", k.Validate())
 	default:
-		add("journal.backend", fmt.Errorf("%q: want local", c.Journal.Backend))
+		add("journal.backend", fmt.Errorf("%q: want local or kafka", c.Journal.Backend))
 	}
 	names := map[string]bool{}
 	for i, s := range c.SMPP {
@@ -249,6 +254,7 @@ func (c *Config) Marshal() ([]byte, error) {
 		mask(&p.Password)
 		masked.IMPS = &p
 	}
+	mask(&masked.Journal.Kafka.SASL.Password)
 	return yaml.Marshal(&masked)
 }
 

@@ -18,6 +18,8 @@ import (
 	"github.com/iwf-gateway/iwf/config"
 	"github.com/iwf-gateway/iwf/console"
 	"github.com/iwf-gateway/iwf/gateway"
+	"github.com/iwf-gateway/iwf/journal"
+	"github.com/iwf-gateway/iwf/journal/kafka"
 	"github.com/iwf-gateway/iwf/journal/local"
 	"github.com/iwf-gateway/iwf/translate"
 )
@@ -29,7 +31,7 @@ type instance struct {
 	log     *slog.Logger
 	sandbox *sandbox
 
-	journal  *local.Journal
+	journal  journal.Journal
 	sip      *sip.Endpoint
 	smscs    []*smpp.Client
 	charging *gateway.ChargingFiles // nil when charging is off
@@ -60,7 +62,7 @@ func startInstance(ctx context.Context, cfg *config.Config, log *slog.Logger) (i
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
-	if in.journal, err = local.Open(cfg.Journal.Local, log.With("component", "journal")); err != nil {
+	if in.journal, err = openJournal(ctx, cfg, log.With("component", "journal")); err != nil {
 		return nil, err
 	}
 	addrs, err := addressmap.New(cfg.AddressMap)
@@ -84,6 +86,22 @@ func startInstance(ctx context.Context, cfg *config.Config, log *slog.Logger) (i
 		return nil, err
 	}
 	return in, nil
+}
+
+// openJournal opens the configured journal backend.
+func openJournal(ctx context.Context, cfg *config.Config, log *slog.Logger) (journal.Journal, error) {
+	if cfg.Journal.Backend == "kafka" {
+		j, err := kafka.Open(ctx, cfg.Journal.Kafka, log)
+		if err != nil {
+			return nil, err // not a nil *kafka.Journal in a non-nil interface
+		}
+		return j, nil
+	}
+	j, err := local.Open(cfg.Journal.Local, log)
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
 // build creates the adapters and the gateway between them.
