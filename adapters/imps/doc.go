@@ -20,16 +20,27 @@
 //   - a new login, with back-off, after Disconnect or a response with
 //     result 600 (session expired), 601 (forced logout) or 604 (invalid
 //     session);
-//   - NewMessage handed to the Handler and acknowledged with
-//     MessageDelivered only when the Handler returned nil (that is, after
-//     the gateway's journal holds the message); a Handler error leaves the
-//     message unacknowledged and the server offers it again;
+//   - NewMessage (the Push delivery method) handed to the Handler and
+//     acknowledged with MessageDelivered only when the Handler returned nil
+//     (that is, after the gateway's journal holds the message); a Handler
+//     error leaves the message unacknowledged and the server offers it
+//     again. NewMessage is a server transaction and MessageDelivered is its
+//     response: TransactionMode Response with the NewMessage's
+//     TransactionID (WV-023 example wv-068; the server removes the message
+//     only on that response), sent in a document of its own, as WV-CSP
+//     lets a response to a server transaction travel in any later client
+//     document. A response gets no answer; a Status the server sends back
+//     under the same TransactionID (420 for a transaction it does not
+//     know) is logged;
 //   - MessageNotification (the Notify/Get delivery method): the message is
 //     fetched with GetMessage-Request in the same session and handed to the
 //     Handler as the NewMessage built from GetMessage-Response's MessageInfo
 //     and ContentData, with the same guarantee: MessageDelivered only after
 //     the Handler returned nil, and the notification answered with a Status
-//     200 only after the server confirmed MessageDelivered. A temporary
+//     200 only after the server confirmed MessageDelivered. Here
+//     MessageDelivered is a request of its own, answered with a Status: no
+//     server transaction is open for it to answer (the notification's
+//     answer is that Status, GetMessage-Request is the client's). A temporary
 //     GetMessage failure (transport, 5xx, 6xx) or a Handler error leaves the
 //     notification unanswered, to be offered again; a permanent one (a 4xx
 //     result for that message, an answer without the message) is logged and
@@ -38,7 +49,8 @@
 //     time, while the Handler calls stay sequential and in the server's
 //     order;
 //   - DeliveryReport-Request handed to the ReportHandler and answered with a
-//     Status 200 only when it returned nil.
+//     Status 200 (Response, its TransactionID, in a document of its own)
+//     only when it returned nil.
 //
 // The delivery method is the server's choice, and both are handled as they
 // come. WV-CSP 1.1 and 1.2 carry no delivery method in Login-Request; a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -104,17 +105,52 @@ func (c *Client) request(ctx context.Context, s *session, p wv.Primitive, await 
 
 // respond answers a server-initiated transaction with a Status.
 func (c *Client) respond(ctx context.Context, s *session, id string, r wv.Result) error {
+	return c.answer(ctx, s, id, &wv.Status{Result: r})
+}
+
+// answer sends p as the response to the server's transaction id
+// (TransactionMode Response, the same TransactionID) in a document of its
+// own: WV-CSP lets the response to a server transaction travel in any
+// later client document. A response gets no response; a server that does
+// not take it sends back a Status under the same id (420 for a transaction
+// it does not know), returned as the error.
+func (c *Client) answer(ctx context.Context, s *session, id string, p wv.Primitive) error {
 	ctx, cancel := c.requestContext(ctx)
 	defer cancel()
 	m := wv.Message{Session: s.descriptor(), Transactions: []wv.Transaction{{
 		Descriptor: wv.TransactionDescriptor{TransactionMode: wv.ModeResponse, TransactionID: id},
-		Primitive:  &wv.Status{Result: r}}}}
-	answer, err := c.post(ctx, "Status", m)
+		Primitive:  p}}}
+	reply, err := c.post(ctx, p.PrimitiveName(), m)
 	if err != nil {
 		return err
 	}
-	c.dispatch(s, answer)
+	refused := takeVerdict(s, &reply, id)
+	c.handOff(s, c.dispatch(s, reply))
+	if refused != nil {
+		return fmt.Errorf("imps: %s for transaction %s: %w", p.PrimitiveName(), id, refused)
+	}
 	return nil
+}
+
+// takeVerdict removes from m the Status the server sent back under id, the
+// TransactionID of the response just sent, and returns its error (nil when
+// there is none or it is a success). Removed, it cannot be taken for the
+// response to a request of ours that happens to use the same id: server
+// and client number their transactions independently.
+func takeVerdict(s *session, m *wv.Message, id string) error {
+	var err error
+	m.Transactions = slices.DeleteFunc(m.Transactions, func(t wv.Transaction) bool {
+		st, ok := t.Primitive.(*wv.Status)
+		if !ok || t.Descriptor.TransactionMode != wv.ModeResponse || t.Descriptor.TransactionID != id {
+			return false
+		}
+		if t.Descriptor.Poll != nil && bool(*t.Descriptor.Poll) && s != nil {
+			s.wantPoll()
+		}
+		err = st.Result.Err()
+		return true
+	})
+	return err
 }
 
 // requestContext bounds one exchange by RequestTimeout and by Close.

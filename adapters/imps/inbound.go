@@ -24,7 +24,7 @@ func (c *Client) handleInbound(ctx context.Context, s *session, inbound []wv.Tra
 		}
 		switch p := t.Primitive.(type) {
 		case *wv.NewMessage:
-			c.deliver(hctx, s, p)
+			c.newMessage(hctx, s, t.Descriptor.TransactionID, p)
 		case *wv.MessageNotification:
 			c.messageNotification(hctx, s, t.Descriptor.TransactionID, p, fetches.take(hctx))
 		case *wv.DeliveryReportRequest:
@@ -45,28 +45,37 @@ func (c *Client) handlerContext(ctx context.Context) (context.Context, context.C
 	return hctx, func() { stop(); cancel() }
 }
 
-// deliver hands m (pushed, or fetched after a MessageNotification) to the
-// Handler and acknowledges it with MessageDelivered only when the Handler
-// accepted it. It reports whether the server confirmed MessageDelivered.
-func (c *Client) deliver(ctx context.Context, s *session, m *wv.NewMessage) bool {
-	id := m.MessageInfo.MessageID
+// accept hands m (pushed, or fetched after a MessageNotification) to the
+// Handler and reports whether it took the message.
+func (c *Client) accept(ctx context.Context, m *wv.NewMessage) bool {
 	if err := c.handler(ctx, m); err != nil {
-		c.log.Warn("imps: new message not accepted; left for redelivery", "message_id", id, "err", err)
-		return false
-	}
-	if id == "" {
-		c.log.Warn("imps: new message without MessageID cannot be acknowledged")
-		return false
-	}
-	rep, err := c.request(ctx, s, &wv.MessageDelivered{MessageID: id}, true)
-	if err == nil {
-		_, err = checkResult[*wv.Status]("MessageDelivered", rep.primitive)
-	}
-	if err != nil {
-		c.log.Warn("imps: message delivered not confirmed", "message_id", id, "err", err)
+		c.log.Warn("imps: new message not accepted; left for redelivery", "message_id", m.MessageInfo.MessageID, "err", err)
 		return false
 	}
 	return true
+}
+
+// newMessage completes the push delivery of m, which the server sent as
+// its transaction txID. WV-CSP pairs NewMessage with MessageDelivered: the
+// acknowledgement is the response to that transaction (TransactionMode
+// Response, the NewMessage's TransactionID), sent only when the Handler
+// accepted the message. Without it the transaction stays open and the
+// server offers the message again.
+func (c *Client) newMessage(ctx context.Context, s *session, txID string, m *wv.NewMessage) {
+	id := m.MessageInfo.MessageID
+	if !c.accept(ctx, m) {
+		return
+	}
+	if id == "" {
+		// MessageInfo's MessageID is optional; the TransactionID still
+		// names what is acknowledged, and leaving the message unanswered
+		// would only have the Handler take it again.
+		c.log.Warn("imps: new message without MessageID; acknowledged by its transaction", "transaction", txID)
+	}
+	if err := c.answer(ctx, s, txID, &wv.MessageDelivered{MessageID: id}); err != nil {
+		c.log.Warn("imps: message delivered not taken; the server offers the message again",
+			"message_id", id, "transaction", txID, "err", err)
+	}
 }
 
 // deliveryReport hands r to the ReportHandler and answers Status 200 only

@@ -132,10 +132,34 @@ func (c *Client) messageNotification(ctx context.Context, s *session, txID strin
 		return
 	case f.err != nil:
 		c.log.Error("imps: get message refused; notification dropped", "message_id", id, "err", f.err)
-	case !c.deliver(ctx, s, f.msg):
+	case !c.deliverFetched(ctx, s, f.msg):
 		return
 	}
 	if err := c.respond(ctx, s, txID, wv.Result{Code: wv.CodeOK}); err != nil {
 		c.log.Warn("imps: message notification answer failed", "message_id", id, "err", err)
 	}
+}
+
+// deliverFetched hands m, fetched after a MessageNotification, to the
+// Handler and, only when it accepted it, confirms the delivery with
+// MessageDelivered. Here no server transaction is open for it to answer
+// (the MessageNotification's answer is a Status, GetMessage-Request is the
+// client's own transaction), so MessageDelivered is a request of its own,
+// which the server answers with a Status. It reports whether the server
+// confirmed it.
+func (c *Client) deliverFetched(ctx context.Context, s *session, m *wv.NewMessage) bool {
+	if !c.accept(ctx, m) {
+		return false
+	}
+	id := m.MessageInfo.MessageID // never empty: getMessage asked for it
+	rep, err := c.request(ctx, s, &wv.MessageDelivered{MessageID: id}, true)
+	if err == nil {
+		_, err = checkResult[*wv.Status]("MessageDelivered", rep.primitive)
+	}
+	c.handOff(s, rep.inbound)
+	if err != nil {
+		c.log.Warn("imps: message delivered not confirmed", "message_id", id, "err", err)
+		return false
+	}
+	return true
 }

@@ -10,7 +10,8 @@
 // id, and followed by a DeliveryReport-Request when asked for; observed
 // as they arrive through Config.OnSendMessage), GetMessage-Request,
 // MessageDelivered, and the Status answering a DeliveryReport-Request or a
-// MessageNotification.
+// MessageNotification. Config.OnExchange sees every exchange: the client's
+// document as decoded and the answer as it is encoded.
 //
 // Each account has an inbox. Inject queues a message: a NewMessage
 // (WV-CSP delivery method Push), or for an Account with Notify a
@@ -18,12 +19,31 @@
 // which GetMessage-Request fetches; an id not in the inbox gets 426).
 // Every Polling-Request answer carries the unacknowledged inbox items (up
 // to Config.PollBatch) as server requests after a Status 200 for the poll,
-// and every answer carries Poll = T while an item waits that has not been
-// offered yet. A message leaves the inbox on MessageDelivered, a
-// DeliveryReport-Request on a Status with its TransactionID; until then it
-// is offered again on each poll. A MessageNotification answered with a
-// Status is not offered again, but its message stays in the inbox (and
-// can be fetched) until MessageDelivered.
+// each under the same TransactionID every time it is offered, and every
+// answer carries Poll = T while an item waits that has not been offered
+// yet. Until an item is acknowledged it is offered again on each poll.
+//
+// The server is strict about which acknowledgement ends what:
+//
+//   - a pushed NewMessage leaves the inbox only on MessageDelivered sent as
+//     its response (TransactionMode Response, the NewMessage's
+//     TransactionID, the pushed MessageID), as in WV-023 example wv-068.
+//     MessageDelivered sent as a request for a pushed message gets 400, a
+//     response naming another MessageID gets 426, a Status answering the
+//     NewMessage gets nothing back; in all three the message stays;
+//   - a message delivered by Notify/Get leaves the inbox on MessageDelivered
+//     sent as a request (after GetMessage-Request, answered with a Status;
+//     an id not in the inbox gets 426). Its MessageNotification is answered
+//     with a Status: once answered it is not offered again, but its message
+//     stays (and can be fetched) until MessageDelivered. A MessageDelivered
+//     response to the notification gets 400;
+//   - a DeliveryReport-Request leaves the inbox on a Status response.
+//
+// Responses get no answer, except a refusal: a response whose
+// TransactionID names no transaction the server offered and still holds
+// open for the account (never offered, already ended, or unknown) gets a
+// Status 420 (Invalid transaction-ID) under that TransactionID and changes
+// nothing (Stats.InvalidTransactions).
 //
 // Faults: ExpireSessions (the next request of each session gets 600),
 // FailNext (answer the next n requests of a primitive with a result code,

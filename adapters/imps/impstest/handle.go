@@ -8,11 +8,14 @@ import (
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
 )
 
-// Result codes the fake answers a refused login and a GetMessage-Request
-// for a message it does not hold with.
+// CSP result codes the fake answers with that package wv does not name:
+// a refused login, a response naming no open transaction of the server,
+// and a message id it does not hold (or that does not match the
+// transaction answered).
 const (
-	codeInvalidPassword  = 409
-	codeInvalidMessageID = 426
+	codeInvalidPassword      = 409
+	codeInvalidTransactionID = 420
+	codeInvalidMessageID     = 426
 )
 
 // maxSeen bounds the TransactionIDs remembered per session for the
@@ -216,10 +219,7 @@ func (s *Server) serveInSession(sess *session, t wv.Transaction) []wv.Transactio
 		}
 	}
 	if t.Descriptor.TransactionMode == wv.ModeResponse {
-		if !s.ackLocked(sess.user, func(it *item) bool { return it.txID == id && it.msgID == "" }) {
-			s.answerNotificationLocked(sess.user, id)
-		}
-		return nil
+		return s.responseLocked(sess, t)
 	}
 	switch p := t.Primitive.(type) {
 	case *wv.KeepAliveRequest:
@@ -312,21 +312,91 @@ func (s *Server) unofferedLocked(user string) bool {
 	return s.inboxLocked(user).unoffered > 0
 }
 
-// deliveredLocked answers MessageDelivered: the message leaves user's
-// inbox, or 400 when it holds no such message.
-func (s *Server) deliveredLocked(user, msgID string) *wv.Status {
-	var acked *item
-	if !s.ackLocked(user, func(it *item) bool {
-		if it.msgID == "" || it.msgID != msgID {
-			return false
-		}
-		acked = it
-		return true
-	}) {
-		return &wv.Status{Result: wv.Result{Code: wv.CodeBadRequest, Description: "Unknown message."}}
+// responseLocked takes the client's response to one of the server's
+// transactions. A response ends its transaction and gets no answer, with
+// two exceptions answered with a Status under the response's
+// TransactionID, which change nothing: an id that names no transaction the
+// server has offered and still holds open for the account gets 420
+// (Invalid transaction-ID), and a MessageDelivered that does not fit the
+// transaction it answers gets 400 (not a NewMessage) or 426 (another
+// MessageID).
+//
+// The transaction a response may end:
+//   - NewMessage: only MessageDelivered with the pushed MessageID removes
+//     the message; any other response (a Status, say) leaves it offered;
+//   - MessageNotification: a Status marks it answered (see
+//     answerNotificationLocked);
+//   - DeliveryReport-Request: a Status removes it.
+func (s *Server) responseLocked(sess *session, t wv.Transaction) []wv.Transaction {
+	id := t.Descriptor.TransactionID
+	refuse := func(code int, why string) []wv.Transaction {
+		return []wv.Transaction{response(id, &wv.Status{Result: wv.Result{Code: code, Description: why}})}
 	}
-	if _, notified := acked.prim.(*wv.MessageNotification); notified && !acked.answered {
-		s.unanswered[acked.txID] = true
+	it := s.offeredLocked(sess.user, id)
+	if it == nil {
+		if _, ok := t.Primitive.(*wv.Status); ok && s.unanswered[id] {
+			delete(s.unanswered, id) // a notification whose message left before this answer
+			s.stats.AnsweredNotifications++
+			return nil
+		}
+		s.stats.InvalidTransactions++
+		return refuse(codeInvalidTransactionID, "Invalid transaction ID.")
+	}
+	switch p := t.Primitive.(type) {
+	case *wv.MessageDelivered:
+		if _, pushed := it.prim.(*wv.NewMessage); !pushed {
+			return refuse(wv.CodeBadRequest, "MessageDelivered answers a NewMessage only.")
+		}
+		if p.MessageID != it.msgID {
+			return refuse(codeInvalidMessageID, "Invalid message ID.")
+		}
+		s.ackLocked(sess.user, func(x *item) bool { return x == it })
+		s.delivered = append(s.delivered, it.msgID)
+	case *wv.Status:
+		switch it.prim.(type) {
+		case *wv.MessageNotification:
+			s.answerNotificationLocked(it)
+		case *wv.DeliveryReportRequest:
+			s.ackLocked(sess.user, func(x *item) bool { return x == it })
+		}
+	}
+	return nil
+}
+
+// offeredLocked returns the item of user's inbox that went out as server
+// transaction txID, nil when none did or it has left the inbox.
+func (s *Server) offeredLocked(user, txID string) *item {
+	for _, it := range s.inboxLocked(user).items {
+		if it.offered && it.txID == txID {
+			return it
+		}
+	}
+	return nil
+}
+
+// deliveredLocked answers MessageDelivered sent as a request, the form
+// that confirms a message delivered by Notify/Get (fetched with
+// GetMessage-Request): the message leaves user's inbox. A pushed message
+// is confirmed only by the response to its NewMessage (400 here, the
+// message stays); an id the inbox does not hold gets 426.
+func (s *Server) deliveredLocked(user, msgID string) *wv.Status {
+	var found *item
+	for _, it := range s.inboxLocked(user).items {
+		if it.msgID != "" && it.msgID == msgID {
+			found = it
+			break
+		}
+	}
+	if found == nil {
+		return &wv.Status{Result: wv.Result{Code: codeInvalidMessageID, Description: "Invalid message ID."}}
+	}
+	if _, notified := found.prim.(*wv.MessageNotification); !notified {
+		return &wv.Status{Result: wv.Result{Code: wv.CodeBadRequest,
+			Description: "A pushed message is confirmed by the MessageDelivered response to its NewMessage."}}
+	}
+	s.ackLocked(user, func(it *item) bool { return it == found })
+	if !found.answered {
+		s.unanswered[found.txID] = true
 	}
 	s.delivered = append(s.delivered, msgID)
 	return ok()
@@ -345,20 +415,12 @@ func (s *Server) getMessageLocked(user, msgID string) wv.Primitive {
 }
 
 // answerNotificationLocked counts the answer to the MessageNotification
-// of transaction txID and, while its message waits, marks it answered: the
-// client has it, so it is not offered again, but the message stays until
-// MessageDelivered.
-func (s *Server) answerNotificationLocked(user, txID string) {
-	if s.unanswered[txID] {
-		delete(s.unanswered, txID)
+// it and marks it answered: the client has it, so it is not offered again,
+// but the message stays until MessageDelivered. A repeated answer is not
+// counted again.
+func (s *Server) answerNotificationLocked(it *item) {
+	if !it.answered {
+		it.answered = true
 		s.stats.AnsweredNotifications++
-		return
-	}
-	for _, it := range s.inboxLocked(user).items {
-		if _, ok := it.prim.(*wv.MessageNotification); ok && it.txID == txID && !it.answered {
-			it.answered = true
-			s.stats.AnsweredNotifications++
-			return
-		}
 	}
 }

@@ -47,6 +47,15 @@ type Config struct {
 	// (Inject, for instance). Close does not wait for handlers still
 	// running, so it may be called while or just after Close runs.
 	OnSendMessage func(user string, sent Sent)
+
+	// OnExchange, when set, is called with every client document that
+	// decodes and the answer the server writes for it (no transactions
+	// for an HTTP 204), from the request's handler after the server's
+	// lock is released. It sees the wire form (TransactionMode,
+	// TransactionID) of both directions. It must not block, nor modify
+	// the Messages (they share the server's state); Close does not wait
+	// for handlers still running.
+	OnExchange func(in, out wv.Message)
 }
 
 // Stats counts what the server saw.
@@ -63,6 +72,9 @@ type Stats struct {
 	// DuplicateTransactions counts requests that reused a TransactionID
 	// within their session (answered 400).
 	DuplicateTransactions int
+	// InvalidTransactions counts responses whose TransactionID names no
+	// transaction the server offered and still holds open (answered 420).
+	InvalidTransactions int
 }
 
 // Sent is one SendMessage-Request the server accepted.
@@ -232,13 +244,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.cfg.OnSendMessage(user, m)
 		}
 	}
+	answer := wv.Message{Session: wv.SessionDescriptor{SessionType: wv.SessionInband, SessionID: sid}, Transactions: out}
+	if s.cfg.OnExchange != nil && err == nil {
+		s.cfg.OnExchange(in, answer)
+	}
 	s.wait(r.Context())
 	if len(out) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, err := wv.Encode(wv.Message{Session: wv.SessionDescriptor{SessionType: wv.SessionInband, SessionID: sid},
-		Transactions: out}, s.cfg.Version)
+	body, err := wv.Encode(answer, s.cfg.Version)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

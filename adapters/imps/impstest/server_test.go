@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -119,16 +120,84 @@ func TestInboxPollFlagAndAck(t *testing.T) {
 	if m.Transactions[0].Descriptor.Poll != nil {
 		t.Fatal("Poll flag after everything was offered")
 	}
-	// Not acknowledged: offered again.
+	// Not acknowledged: offered again, in the same transaction.
+	txID := m.Transactions[1].Descriptor.TransactionID
 	m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "4")
-	if len(m.Transactions) != 2 {
+	if len(m.Transactions) != 2 || m.Transactions[1].Descriptor.TransactionID != txID {
 		t.Fatalf("not offered again: %+v", m.Transactions)
 	}
-	if c := code(t, post(t, srv.URL(), sid, &wv.MessageDelivered{MessageID: id}, "5"), 0); c != 200 || srv.Pending("u") != 0 {
-		t.Fatalf("ack answered %d, pending %d", c, srv.Pending("u"))
+	// The acknowledgement is the response to the NewMessage (wv-068).
+	if m := respondWith(t, srv.URL(), sid, txID, &wv.MessageDelivered{MessageID: id}); len(m.Transactions) != 0 || srv.Pending("u") != 0 {
+		t.Fatalf("ack answered %+v, pending %d", m.Transactions, srv.Pending("u"))
 	}
 	if d := srv.Delivered(); len(d) != 1 || d[0] != id {
 		t.Fatalf("delivered %v", d)
+	}
+}
+
+// A pushed message leaves the inbox only on the MessageDelivered response
+// to its NewMessage; every other acknowledgement is refused and leaves it
+// offered.
+func TestPushedMessageNeedsTheResponseToItsNewMessage(t *testing.T) {
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw"}}})
+	m := post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "pw", SessionCookie: "c"}, "1")
+	sid := m.Transactions[0].Primitive.(*wv.LoginResponse).SessionID
+	id, err := srv.Inject(context.Background(), "u", wv.NewMessage{ContentData: "hi",
+		MessageInfo: wv.MessageInfo{Recipient: wv.Recipient{Users: []wv.User{{UserID: "a"}}}, Sender: wv.Sender{User: &wv.User{UserID: "b"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "2")
+	txID := m.Transactions[1].Descriptor.TransactionID
+	if _, err := srv.Inject(context.Background(), "u", wv.NewMessage{ContentData: "not offered",
+		MessageInfo: wv.MessageInfo{Recipient: wv.Recipient{Users: []wv.User{{UserID: "a"}}}, Sender: wv.Sender{User: &wv.User{UserID: "b"}}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	for name, c := range map[string]struct {
+		send func() wv.Message
+		code int
+	}{
+		"request mode": {func() wv.Message { return post(t, srv.URL(), sid, &wv.MessageDelivered{MessageID: id}, "3") }, 400},
+		"unknown transaction": {func() wv.Message {
+			return respondWith(t, srv.URL(), sid, "no-such-transaction", &wv.MessageDelivered{MessageID: id})
+		}, 420},
+		"other message id": {func() wv.Message {
+			return respondWith(t, srv.URL(), sid, txID, &wv.MessageDelivered{MessageID: id + "-other"})
+		}, 426},
+	} {
+		answer := c.send()
+		if len(answer.Transactions) != 1 || code(t, answer, 0) != c.code {
+			t.Fatalf("%s: answered %+v, want a Status %d", name, answer.Transactions, c.code)
+		}
+		if d := answer.Transactions[0].Descriptor; d.TransactionMode != wv.ModeResponse {
+			t.Fatalf("%s: answer in mode %s", name, d.TransactionMode)
+		}
+		if srv.Pending("u") != 2 || len(srv.Delivered()) != 0 {
+			t.Fatalf("%s: acknowledged: pending %d, delivered %v", name, srv.Pending("u"), srv.Delivered())
+		}
+	}
+	if st := srv.Stats(); st.InvalidTransactions != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	// A Status is no acknowledgement of a NewMessage: the transaction is
+	// known, so it gets no answer, and the message stays.
+	if m := respondWith(t, srv.URL(), sid, txID, &wv.Status{Result: wv.Result{Code: wv.CodeOK}}); len(m.Transactions) != 0 || srv.Pending("u") != 2 {
+		t.Fatalf("status answered %+v, pending %d", m.Transactions, srv.Pending("u"))
+	}
+	if m := post(t, srv.URL(), sid, &wv.MessageDelivered{MessageID: "nope"}, "4"); code(t, m, 0) != 426 {
+		t.Fatalf("request for an unknown message answered %d", code(t, m, 0))
+	}
+
+	if m := respondWith(t, srv.URL(), sid, txID, &wv.MessageDelivered{MessageID: id}); len(m.Transactions) != 0 {
+		t.Fatalf("ack answered %+v", m.Transactions)
+	}
+	if srv.Pending("u") != 1 || !slices.Equal(srv.Delivered(), []string{id}) {
+		t.Fatalf("pending %d, delivered %v", srv.Pending("u"), srv.Delivered())
+	}
+	// The transaction has ended: a repeated acknowledgement names none.
+	if m := respondWith(t, srv.URL(), sid, txID, &wv.MessageDelivered{MessageID: id}); len(m.Transactions) != 1 || code(t, m, 0) != 420 {
+		t.Fatalf("repeated ack answered %+v", m.Transactions)
 	}
 }
 
@@ -236,11 +305,38 @@ func TestNotifyAnsweredAfterDeliveredIsCounted(t *testing.T) {
 	if c := code(t, post(t, srv.URL(), sid, &wv.MessageDelivered{MessageID: id}, "3"), 0); c != 200 {
 		t.Fatalf("ack answered %d", c)
 	}
-	for range 2 { // a repeated answer counts once
-		respond(t, srv.URL(), sid, noteTx)
-	}
+	respond(t, srv.URL(), sid, noteTx)
 	if st := srv.Stats(); st.AnsweredNotifications != 1 || srv.Pending("u") != 0 {
 		t.Fatalf("stats %+v, pending %d", st, srv.Pending("u"))
+	}
+	// The notification's transaction has ended: a repeated answer names
+	// none, is refused and not counted.
+	m = respondWith(t, srv.URL(), sid, noteTx, &wv.Status{Result: wv.Result{Code: wv.CodeOK}})
+	if len(m.Transactions) != 1 || code(t, m, 0) != 420 || m.Transactions[0].Descriptor.TransactionID != noteTx {
+		t.Fatalf("repeated answer answered %+v", m.Transactions)
+	}
+	if st := srv.Stats(); st.AnsweredNotifications != 1 || st.InvalidTransactions != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// A MessageDelivered response does not end a MessageNotification: its
+// answer is a Status, and its message is confirmed by MessageDelivered as
+// a request after GetMessage.
+func TestNotificationIsNotAnsweredWithMessageDelivered(t *testing.T) {
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw", Notify: true}}})
+	m := post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "pw", SessionCookie: "c"}, "1")
+	sid := m.Transactions[0].Primitive.(*wv.LoginResponse).SessionID
+	id, err := srv.Inject(context.Background(), "u", wv.NewMessage{ContentData: "x",
+		MessageInfo: wv.MessageInfo{Recipient: wv.Recipient{Users: []wv.User{{UserID: "a"}}}, Sender: wv.Sender{User: &wv.User{UserID: "b"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = post(t, srv.URL(), sid, &wv.PollingRequest{}, "2")
+	noteTx := m.Transactions[1].Descriptor.TransactionID
+	m = respondWith(t, srv.URL(), sid, noteTx, &wv.MessageDelivered{MessageID: id})
+	if len(m.Transactions) != 1 || code(t, m, 0) != 400 || srv.Pending("u") != 1 || srv.Stats().AnsweredNotifications != 0 {
+		t.Fatalf("answered %+v, pending %d, stats %+v", m.Transactions, srv.Pending("u"), srv.Stats())
 	}
 }
 
@@ -248,9 +344,18 @@ func TestNotifyAnsweredAfterDeliveredIsCounted(t *testing.T) {
 // server has nothing to say back (HTTP 204).
 func respond(t *testing.T, url, sid, txID string) {
 	t.Helper()
+	if m := respondWith(t, url, sid, txID, &wv.Status{Result: wv.Result{Code: wv.CodeOK}}); len(m.Transactions) != 0 {
+		t.Fatalf("answer to a response: %+v", m.Transactions)
+	}
+}
+
+// respondWith sends p as the response to the server request txID and
+// returns the server's answer: no transactions for HTTP 204.
+func respondWith(t *testing.T, url, sid, txID string, p wv.Primitive) wv.Message {
+	t.Helper()
 	body, err := wv.Encode(wv.Message{Session: wv.SessionDescriptor{SessionType: wv.SessionInband, SessionID: sid},
 		Transactions: []wv.Transaction{{Descriptor: wv.TransactionDescriptor{TransactionMode: wv.ModeResponse, TransactionID: txID},
-			Primitive: &wv.Status{Result: wv.Result{Code: wv.CodeOK}}}}}, wv.Version12)
+			Primitive: p}}}, wv.Version12)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,8 +364,17 @@ func respond(t *testing.T, url, sid, txID string) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("answer to a response: http %d", resp.StatusCode)
+	data, _ := io.ReadAll(resp.Body)
+	switch resp.StatusCode {
+	case http.StatusNoContent:
+		return wv.Message{}
+	case http.StatusOK:
+	default:
+		t.Fatalf("http %d: %s", resp.StatusCode, data)
 	}
+	m, err := wv.Decode(data)
+	if err != nil {
+		t.Fatalf("answer: %v\n%s", err, data)
+	}
+	return m
 }
