@@ -7,5 +7,7 @@ import (
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure iwf on this machine"}
 	cmd.AddCommand(newBenchSMSCmd())
+	cmd.AddCommand(newBenchMMSCmd())
+	cmd.AddCommand(newBenchIMPSCmd())
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -9,19 +10,46 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/iwf-gateway/iwf/adapters/smpp"
 )
 
-// loadGenConfig configures the SIP MESSAGE load generator of `iwf bench sms`.
+// loadGenConfig configures the SIP MESSAGE load generator of `iwf bench`.
 type loadGenConfig struct {
-	Target      *net.UDPAddr  // iwf's SIP UDP address
+	Target      *net.UDPAddr  // iwf's SIP address (with Transport "tcp", its TCP listener on that IP and port)
+	Transport   string        // "udp" (default) or "tcp"
 	Count       int           // messages to send, numbered 0..Count-1
 	Rate        float64       // messages per second; 0 sends as fast as Outstanding allows
 	Outstanding int           // requests without a final response at once
-	Sockets     int           // UDP sockets the load is spread over
-	T1          time.Duration // first retransmit interval (RFC 3261 Timer A)
+	Sockets     int           // UDP sockets or TCP connections the load is spread over
+	T1          time.Duration // first retransmit interval (RFC 3261 Timer A); UDP only
 	T2          time.Duration // retransmit interval cap
 	Timeout     time.Duration // give a request up after this long (Timer F)
 	RunID       string        // makes Call-IDs unique across runs
+	Message     loadMessage   // what MESSAGE n carries; zero: the text "bench <n>" to an SMS user
+}
+
+// loadMessage says what each numbered MESSAGE carries. Both functions
+// append to b and must write the same bytes for the same n, since a
+// retransmission formats the request again.
+type loadMessage struct {
+	AppendURI   func(b []byte, n int) []byte // the Request-URI, also the To URI
+	ContentType string
+	AppendBody  func(b []byte, n int) []byte
+}
+
+// smsLoadMessage is the MESSAGE of `iwf bench sms`: the text "bench <n>"
+// to one SMS user.
+var smsLoadMessage = loadMessage{
+	AppendURI:   func(b []byte, _ int) []byte { return append(b, "sip:+447700900123@iwf.example.net;user=phone"...) },
+	ContentType: "text/plain;charset=UTF-8",
+	AppendBody:  appendBenchText,
+}
+
+// appendBenchText appends "bench <n>", the text every bench recorder reads
+// the message number from.
+func appendBenchText(b []byte, n int) []byte {
+	return strconv.AppendInt(append(b, "bench "...), int64(n), 10)
 }
 
 // Final-state markers besides SIP status codes.
@@ -30,15 +58,19 @@ const (
 	loadGaveUp  = 1 // no final response within Timeout
 )
 
-// loadGen sends numbered MESSAGEs ("bench <n>") over loopback UDP and
-// records for each its first send time and final status. Run owns every
-// goroutine it starts (one reader per socket and the retransmitter) and
-// joins them before returning.
+// loadGen sends numbered MESSAGEs over loopback UDP or TCP and records for
+// each its first send time and final status. Over UDP it retransmits
+// (Timer A); over TCP, a reliable transport, it sends each request once
+// (RFC 3261 17.1.2.2) and only gives it up after Timeout. Run owns every
+// goroutine it starts (one reader per socket or connection and the
+// retransmitter) and joins them before returning.
 type loadGen struct {
-	cfg   loadGenConfig
-	conns []*net.UDPConn
-	ports []int
-	base  time.Time
+	cfg      loadGenConfig
+	reliable bool // TCP
+	conns    []net.Conn
+	ports    []int
+	base     time.Time
+	running  atomic.Bool // until Run closes the connections
 
 	firstSent []atomic.Int64  // ns since base, by message number
 	final     []atomic.Uint32 // loadPending, loadGaveUp or the final status code
@@ -48,16 +80,26 @@ type loadGen struct {
 	retx      retxQueue
 
 	sent, done, accepted, retransmits, dupResponses, stray atomic.Int64
+	lostConns                                              atomic.Int64 // TCP connections that ended while the load ran
 	lastFinal                                              atomic.Int64 // ns since base
 }
 
 func newLoadGen(cfg loadGenConfig) *loadGen {
+	if cfg.Message.AppendBody == nil {
+		cfg.Message = smsLoadMessage
+	}
 	lg := &loadGen{
-		cfg: cfg, firstSent: make([]atomic.Int64, cfg.Count), final: make([]atomic.Uint32, cfg.Count),
+		cfg: cfg, reliable: cfg.Transport == "tcp",
+		firstSent: make([]atomic.Int64, cfg.Count), final: make([]atomic.Uint32, cfg.Count),
 		latency: make([]uint32, cfg.Count), tokens: make(chan struct{}, cfg.Outstanding),
 		completed: make(chan struct{}),
 	}
-	lg.retx.levels = make([]retxLevel, retxLevels(cfg.T1, cfg.T2))
+	if lg.reliable {
+		// No retransmissions: the one queue entry of a request falls due
+		// when Timer F fires.
+		lg.cfg.T1, lg.cfg.T2 = cfg.Timeout, cfg.Timeout
+	}
+	lg.retx.levels = make([]retxLevel, retxLevels(lg.cfg.T1, lg.cfg.T2))
 	return lg
 }
 
@@ -79,9 +121,14 @@ func (lg *loadGen) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	stopRetx := make(chan struct{})
 	lg.base = time.Now()
+	lg.running.Store(true)
 	for _, c := range lg.conns {
 		wg.Add(1)
-		go func() { defer wg.Done(); lg.read(c) }()
+		if lg.reliable {
+			go func() { defer wg.Done(); lg.readStream(c) }()
+		} else {
+			go func() { defer wg.Done(); lg.read(c) }()
+		}
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); lg.retransmit(stopRetx) }()
@@ -94,6 +141,7 @@ func (lg *loadGen) Run(ctx context.Context) error {
 		}
 	}
 	close(stopRetx)
+	lg.running.Store(false)
 	for _, c := range lg.conns {
 		c.Close()
 	}
@@ -103,24 +151,42 @@ func (lg *loadGen) Run(ctx context.Context) error {
 
 func (lg *loadGen) dial() error {
 	for range lg.cfg.Sockets {
-		c, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, lg.cfg.Target)
+		c, port, err := lg.dialOne()
 		if err != nil {
 			for _, c := range lg.conns {
 				c.Close()
 			}
 			return fmt.Errorf("bench: load socket: %w", err)
 		}
-		_ = c.SetReadBuffer(4 << 20)
-		_ = c.SetWriteBuffer(4 << 20)
 		lg.conns = append(lg.conns, c)
-		lg.ports = append(lg.ports, c.LocalAddr().(*net.UDPAddr).Port)
+		lg.ports = append(lg.ports, port)
 	}
 	return nil
 }
 
+// dialOne opens one UDP socket or TCP connection to the target and returns
+// it with its local port.
+func (lg *loadGen) dialOne() (net.Conn, int, error) {
+	local, target := net.IPv4(127, 0, 0, 1), lg.cfg.Target
+	if lg.reliable {
+		c, err := net.DialTCP("tcp", &net.TCPAddr{IP: local}, &net.TCPAddr{IP: target.IP, Port: target.Port})
+		if err != nil {
+			return nil, 0, err
+		}
+		return c, c.LocalAddr().(*net.TCPAddr).Port, nil
+	}
+	c, err := net.DialUDP("udp", &net.UDPAddr{IP: local}, target)
+	if err != nil {
+		return nil, 0, err
+	}
+	_ = c.SetReadBuffer(4 << 20)
+	_ = c.SetWriteBuffer(4 << 20)
+	return c, c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
 // send writes each message once, paced by Rate and bounded by Outstanding.
 func (lg *loadGen) send(ctx context.Context) error {
-	buf := make([]byte, 0, 1024)
+	buf, body := make([]byte, 0, 1024), make([]byte, 0, 1024)
 	for n := range lg.cfg.Count {
 		select {
 		case lg.tokens <- struct{}{}:
@@ -135,8 +201,9 @@ func (lg *loadGen) send(ctx context.Context) error {
 		}
 		now := time.Since(lg.base)
 		lg.firstSent[n].Store(int64(now))
-		buf = lg.appendRequest(buf[:0], n)
-		// A failed write is a lost datagram: the retransmitter repeats it.
+		buf, body = lg.appendRequest(buf[:0], body[:0], n)
+		// A failed write is a lost datagram, which the retransmitter
+		// repeats, or a broken connection, on which Timer F gives up.
 		_, _ = lg.conns[n%len(lg.conns)].Write(buf)
 		lg.retx.push(0, retxEntry{n: int32(n), due: int64(now + lg.cfg.T1)})
 		lg.sent.Add(1)
@@ -144,25 +211,33 @@ func (lg *loadGen) send(ctx context.Context) error {
 	return nil
 }
 
-// appendRequest formats MESSAGE number n; retransmissions format the same
-// bytes again.
-func (lg *loadGen) appendRequest(b []byte, n int) []byte {
+// appendRequest formats MESSAGE number n after b, with its body formatted
+// in scratch first; retransmissions format the same bytes again. It
+// returns the request and scratch for reuse.
+func (lg *loadGen) appendRequest(b, scratch []byte, n int) (req, body []byte) {
+	m := &lg.cfg.Message
 	i := n % len(lg.conns)
 	num := strconv.Itoa(n)
-	body := "bench " + num
-	b = append(b, "MESSAGE sip:+447700900123@iwf.example.net;user=phone SIP/2.0\r\n"...)
-	b = fmt.Appendf(b, "Via: SIP/2.0/UDP 127.0.0.1:%d;rport;branch=z9hG4bK%s.%s\r\n", lg.ports[i], lg.cfg.RunID, num)
+	transport := "UDP"
+	if lg.reliable {
+		transport = "TCP"
+	}
+	body = m.AppendBody(scratch, n)
+	b = append(b, "MESSAGE "...)
+	b = m.AppendURI(b, n)
+	b = append(b, " SIP/2.0\r\n"...)
+	b = fmt.Appendf(b, "Via: SIP/2.0/%s 127.0.0.1:%d;rport;branch=z9hG4bK%s.%s\r\n", transport, lg.ports[i], lg.cfg.RunID, num)
 	b = append(b, "Max-Forwards: 70\r\n"...)
 	b = fmt.Appendf(b, "From: <sip:+447700900999@bench.example.net;user=phone>;tag=%s\r\n", lg.cfg.RunID)
-	b = append(b, "To: <sip:+447700900123@iwf.example.net;user=phone>\r\n"...)
+	b = append(m.AppendURI(append(b, "To: <"...), n), ">\r\n"...)
 	b = fmt.Appendf(b, "Call-ID: %s.%s@bench\r\nCSeq: 1 MESSAGE\r\n", num, lg.cfg.RunID)
-	b = append(b, "Content-Type: text/plain;charset=UTF-8\r\n"...)
-	b = fmt.Appendf(b, "Content-Length: %d\r\n\r\n%s", len(body), body)
-	return b
+	b = fmt.Appendf(b, "Content-Type: %s\r\n", m.ContentType)
+	b = fmt.Appendf(b, "Content-Length: %d\r\n\r\n", len(body))
+	return append(b, body...), body
 }
 
 // read records the final responses arriving on one socket.
-func (lg *loadGen) read(c *net.UDPConn) {
+func (lg *loadGen) read(c net.Conn) {
 	buf := make([]byte, 64<<10)
 	for {
 		k, err := c.Read(buf)
@@ -172,17 +247,69 @@ func (lg *loadGen) read(c *net.UDPConn) {
 			}
 			return
 		}
-		code, n, ok := parseBenchResponse(buf[:k], lg.cfg.RunID, lg.cfg.Count)
-		if !ok {
-			lg.stray.Add(1)
-			continue
+		lg.response(buf[:k])
+	}
+}
+
+// readStream records the final responses arriving on one TCP connection,
+// framed by their Content-Length (RFC 3261 18.3).
+func (lg *loadGen) readStream(c net.Conn) {
+	defer func() {
+		if lg.running.Load() {
+			lg.lostConns.Add(1)
 		}
-		if code < 200 {
-			continue
+	}()
+	br := bufio.NewReaderSize(c, 64<<10)
+	var head []byte
+	for {
+		head = head[:0]
+		length := 0
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			if len(bytes.TrimRight(line, "\r\n")) == 0 {
+				if len(head) == 0 {
+					continue // a keep-alive CRLF between messages (RFC 5626 4.4.1)
+				}
+				break
+			}
+			head = append(head, line...)
+			if v, ok := contentLength(line); ok {
+				length = v
+			}
 		}
-		if !lg.finish(n, uint32(code)) {
-			lg.dupResponses.Add(1)
+		if _, err := br.Discard(length); err != nil {
+			return
 		}
+		lg.response(head)
+	}
+}
+
+// contentLength reads a Content-Length (or compact "l") header line.
+func contentLength(line []byte) (int, bool) {
+	name, value, ok := bytes.Cut(line, []byte(":"))
+	name = bytes.TrimSpace(name)
+	if !ok || !(bytes.EqualFold(name, []byte("Content-Length")) || bytes.EqualFold(name, []byte("l"))) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(bytes.TrimSpace(value)))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// response records one SIP response.
+func (lg *loadGen) response(b []byte) {
+	code, n, ok := parseBenchResponse(b, lg.cfg.RunID, lg.cfg.Count)
+	switch {
+	case !ok:
+		lg.stray.Add(1)
+	case code < 200:
+	case !lg.finish(n, uint32(code)):
+		lg.dupResponses.Add(1)
 	}
 }
 
@@ -239,7 +366,7 @@ func parseBenchResponse(b []byte, runID string, count int) (code, n int, ok bool
 func (lg *loadGen) retransmit(stop <-chan struct{}) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	buf := make([]byte, 0, 1024)
+	buf, body := make([]byte, 0, 1024), make([]byte, 0, 1024)
 	for {
 		select {
 		case <-stop:
@@ -249,28 +376,28 @@ func (lg *loadGen) retransmit(stop <-chan struct{}) {
 		now := time.Since(lg.base)
 		for level := range lg.retx.levels {
 			for _, e := range lg.retx.due(level, int64(now)) {
-				buf = lg.retransmitOne(buf, level, e, now)
+				buf, body = lg.retransmitOne(buf, body, level, e, now)
 			}
 		}
 	}
 }
 
-func (lg *loadGen) retransmitOne(buf []byte, level int, e retxEntry, now time.Duration) []byte {
+func (lg *loadGen) retransmitOne(buf, body []byte, level int, e retxEntry, now time.Duration) ([]byte, []byte) {
 	n := int(e.n)
 	if lg.final[n].Load() != loadPending {
-		return buf
+		return buf, body
 	}
-	if now-time.Duration(lg.firstSent[n].Load()) >= lg.cfg.Timeout {
+	if lg.reliable || now-time.Duration(lg.firstSent[n].Load()) >= lg.cfg.Timeout {
 		lg.finish(n, loadGaveUp)
-		return buf
+		return buf, body
 	}
-	buf = lg.appendRequest(buf[:0], n)
+	buf, body = lg.appendRequest(buf[:0], body[:0], n)
 	_, _ = lg.conns[n%len(lg.conns)].Write(buf)
 	lg.retransmits.Add(1)
 	next := min(level+1, len(lg.retx.levels)-1)
 	interval := min(lg.cfg.T1<<next, lg.cfg.T2)
 	lg.retx.push(next, retxEntry{n: e.n, due: int64(now + interval)})
-	return buf
+	return buf, body
 }
 
 // retxQueue holds sent requests by retransmit level; within a level the
@@ -321,10 +448,12 @@ type loadStats struct {
 	Duration                   time.Duration
 	P50, P99, Max              time.Duration // accept latency of the 202s
 	Retransmits, DupResponses  int64
+	LostConns                  int64 // TCP connections that ended while the load ran
 }
 
 func (lg *loadGen) stats() loadStats {
-	st := loadStats{Refused: map[int]int{}, Retransmits: lg.retransmits.Load(), DupResponses: lg.dupResponses.Load()}
+	st := loadStats{Refused: map[int]int{}, Retransmits: lg.retransmits.Load(), DupResponses: lg.dupResponses.Load(),
+		LostConns: lg.lostConns.Load()}
 	lat := make([]uint32, 0, lg.accepted.Load())
 	st.Sent = int(lg.sent.Load())
 	for n := range st.Sent {
@@ -341,4 +470,68 @@ func (lg *loadGen) stats() loadStats {
 	st.Duration = time.Duration(lg.lastFinal.Load())
 	st.P50, st.P99, st.Max = percentiles(lat)
 	return st
+}
+
+// arrivalRecorder is the receiving end of `iwf bench mms|imps`: the fake
+// peer's hook notes the text that identifies each bench message it
+// receives ("bench <n>"). It counts arrivals by number as the SMSC's
+// recorder does, and keeps when each number first arrived, for the
+// end-to-end latency.
+type arrivalRecorder struct {
+	*submitRecorder
+	firstAt []atomic.Int64 // ns since base, by message number; 0 before
+}
+
+func newArrivalRecorder(count int) *arrivalRecorder {
+	return &arrivalRecorder{submitRecorder: newSubmitRecorder(count, time.Now()), firstAt: make([]atomic.Int64, count)}
+}
+
+// note records one arrival; it does not block. The text goes to the
+// SMSC's recorder as a short message: "bench <n>" is ASCII, which the GSM
+// default alphabet carries as the same octets.
+func (r *arrivalRecorder) note(text string) {
+	now := int64(time.Since(r.base))
+	r.onSubmit(smpp.ShortMessage{Message: []byte(text)}, "")
+	if n, ok := parseBenchText([]byte(text)); ok && n < len(r.firstAt) {
+		r.firstAt[n].CompareAndSwap(0, now)
+	}
+}
+
+// await waits until want distinct messages have arrived, or until none
+// new arrived for stall; it reports whether all did.
+func (r *arrivalRecorder) await(ctx context.Context, want int64, stall time.Duration) (bool, error) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	seen, since := r.unique.Load(), time.Now()
+	for seen < want {
+		var now time.Time
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case now = <-tick.C:
+		}
+		switch u := r.unique.Load(); {
+		case u != seen:
+			seen, since = u, now
+		case now.Sub(since) > stall:
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// endToEnd is the time from the first send of each accepted message until
+// the peer first had it: p50, p99 and max.
+func (r *arrivalRecorder) endToEnd(lg *loadGen) (p50, p99, top time.Duration) {
+	offset := lg.base.Sub(r.base)
+	var us []uint32
+	for n := range int(lg.sent.Load()) {
+		at := time.Duration(r.firstAt[n].Load())
+		if at == 0 || lg.final[n].Load() != 202 {
+			continue
+		}
+		d := at - offset - time.Duration(lg.firstSent[n].Load())
+		us = append(us, uint32(max(0, d)/time.Microsecond))
+	}
+	return percentiles(us)
 }
