@@ -18,6 +18,10 @@ type Config struct {
 	// past it only sequence numbers are queued and items are read back from
 	// the journal. Default 4096.
 	HotQueue int `yaml:"hot_queue"`
+	// HotQueueBytes bounds the message bodies those decoded items hold, per
+	// route, so a backlog of large MMS keeps a bounded number of bodies in
+	// memory. Default 16 MiB.
+	HotQueueBytes int `yaml:"hot_queue_bytes"`
 	// MaxAccepting bounds the MESSAGEs being accepted at once (waiting for
 	// their journal write). Past it new MESSAGEs get 503 with Retry-After
 	// at once, so a burst the disk cannot absorb costs the sources a retry,
@@ -81,6 +85,9 @@ func (c Config) WithDefaults() Config {
 	if c.HotQueue == 0 {
 		c.HotQueue = 4096
 	}
+	if c.HotQueueBytes == 0 {
+		c.HotQueueBytes = 16 << 20
+	}
 	if c.CPMWorkers == 0 {
 		c.CPMWorkers = 64
 	}
@@ -119,8 +126,8 @@ func (c Config) Validate() error {
 	if c.Retry.Max != 0 && c.Retry.Initial > c.Retry.Max {
 		errs = append(errs, errors.New("gateway: retry.initial must not exceed retry.max"))
 	}
-	if c.HotQueue < 0 || c.CPMWorkers < 0 || c.Reassembly.MaxPending < 0 || c.MaxAccepting < 0 || c.PagerMaxBytes < 0 {
-		errs = append(errs, errors.New("gateway: hot_queue, cpm_workers, max_accepting, pager_max_bytes and reassembly.max_pending must not be negative"))
+	if c.HotQueue < 0 || c.HotQueueBytes < 0 || c.CPMWorkers < 0 || c.Reassembly.MaxPending < 0 || c.MaxAccepting < 0 || c.PagerMaxBytes < 0 {
+		errs = append(errs, errors.New("gateway: hot_queue, hot_queue_bytes, cpm_workers, max_accepting, pager_max_bytes and reassembly.max_pending must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -177,7 +177,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	g := &Gateway{
 		cfg: cfg, deps: deps, log: deps.Log, now: deps.Now,
 		sms:     make(map[string]*smsRoute),
-		cpmQ:    newWorkQueue(cfg.HotQueue),
+		cpmQ:    newWorkQueue(cfg.HotQueue, cfg.HotQueueBytes),
 		sched:   newScheduler(),
 		recv:    newReceiptWaits(),
 		started: make(chan struct{}),
@@ -196,7 +196,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		if r.Workers <= 0 {
 			r.Workers = 64
 		}
-		g.sms[r.Name] = &smsRoute{SMSRoute: r, q: newWorkQueue(cfg.HotQueue)}
+		g.sms[r.Name] = &smsRoute{SMSRoute: r, q: newWorkQueue(cfg.HotQueue, cfg.HotQueueBytes)}
 	}
 	if err := g.addLegacyRoutes(deps); err != nil {
 		return nil, err

@@ -13,30 +13,37 @@ type work struct {
 }
 
 // workQueue is an unbounded FIFO of work for one route. Only hotLimit
-// entries keep their decoded item; the rest hold just the sequence number,
-// so memory per queued message stays a few words however long the backlog.
-// It is safe for concurrent use.
+// entries, holding at most hotBytesLimit body bytes, keep their decoded
+// item; the rest hold just the sequence number, so memory per queued
+// message stays a few words however long the backlog, and a queue of
+// large MMS holds a bounded number of bodies. It is safe for concurrent use.
 type workQueue struct {
-	mu       sync.Mutex
-	buf      []work // ring buffer
-	head, n  int
-	hot      int // entries in buf whose item is set
-	hotLimit int
-	ready    chan struct{} // has a token while n > 0
+	mu            sync.Mutex
+	buf           []work // ring buffer
+	head, n       int
+	hot           int // entries in buf whose item is set
+	hotBytes      int // body bytes of those items
+	hotLimit      int
+	hotBytesLimit int
+	ready         chan struct{} // has a token while n > 0
 }
 
-func newWorkQueue(hotLimit int) *workQueue {
-	return &workQueue{buf: make([]work, 64), hotLimit: hotLimit, ready: make(chan struct{}, 1)}
+func newWorkQueue(hotLimit, hotBytesLimit int) *workQueue {
+	return &workQueue{buf: make([]work, 64), hotLimit: hotLimit, hotBytesLimit: hotBytesLimit, ready: make(chan struct{}, 1)}
 }
+
+// bodyBytes is what an item's bodies weigh in a hot queue.
+func bodyBytes(it *item) int { return it.msg.Size() + len(it.fragment.Message) }
 
 // push appends w, dropping its decoded item when the queue is hot enough.
 func (q *workQueue) push(w work) {
 	q.mu.Lock()
 	if w.it != nil {
-		if q.hot >= q.hotLimit {
+		if size := bodyBytes(w.it); q.hot >= q.hotLimit || q.hotBytes+size > q.hotBytesLimit {
 			w.it = nil
 		} else {
 			q.hot++
+			q.hotBytes += size
 		}
 	}
 	if q.n == len(q.buf) {
@@ -77,6 +84,7 @@ func (q *workQueue) takeLocked() work {
 	q.n--
 	if w.it != nil {
 		q.hot--
+		q.hotBytes -= bodyBytes(w.it)
 	}
 	more := q.n > 0
 	q.shrink()

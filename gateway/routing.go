@@ -38,7 +38,7 @@ func (g *Gateway) addLegacyRoutes(deps Deps) error {
 		if r.Workers <= 0 {
 			r.Workers = defaultMMSWorkers
 		}
-		g.mms = &mmsRoute{MMSRoute: *r, q: newWorkQueue(g.cfg.HotQueue)}
+		g.mms = &mmsRoute{MMSRoute: *r, q: newWorkQueue(g.cfg.HotQueue, g.cfg.HotQueueBytes)}
 	}
 	if r := deps.IMPS; r != nil {
 		if r.Name == "" || r.Link == nil || taken(r.Name) {
@@ -57,7 +57,7 @@ func (g *Gateway) addLegacyRoutes(deps Deps) error {
 		if r.Workers <= 0 {
 			r.Workers = defaultIMPSWorkers
 		}
-		g.imps = &impsRoute{IMPSRoute: *r, q: newWorkQueue(g.cfg.HotQueue)}
+		g.imps = &impsRoute{IMPSRoute: *r, q: newWorkQueue(g.cfg.HotQueue, g.cfg.HotQueueBytes)}
 	}
 	return nil
 }
