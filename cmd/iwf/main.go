@@ -30,7 +30,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newCheckConfigCmd(), newSendCmd(), newDecodeCmd(),
-		newAddrCmd(), newBenchCmd(), newJournalCmd(), newVersionCmd())
+		newAddrCmd(), newBenchCmd(), newJournalCmd(), newReplayCmd(), newVersionCmd())
 	return root
 }
 
