@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/iwf-gateway/iwf/addressmap"
+	"github.com/iwf-gateway/iwf/cpm"
 	"github.com/iwf-gateway/iwf/journal"
 )
 
@@ -66,4 +67,14 @@ func DescribeEntry(e journal.Entry) (EntryView, error) {
 		v.From, v.To = it.fragment.Source.Addr, it.fragment.Dest.Addr
 	}
 	return v, nil
+}
+
+// EntryMessage returns the message a journal entry holds (for an operator
+// who asks to see it), or false when the entry is not a message.
+func EntryMessage(e journal.Entry) (cpm.Message, bool, error) {
+	it, err := unmarshalItem(e.Seq, e.Data)
+	if err != nil {
+		return cpm.Message{}, false, err
+	}
+	return it.msg, it.kind == kindMessage, nil
 }

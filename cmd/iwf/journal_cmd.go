@@ -101,10 +101,13 @@ func newJournalListCmd(use, short string, fixed journal.State) *cobra.Command {
 }
 
 func newJournalShowCmd() *cobra.Command {
-	var dataDir string
+	var (
+		dataDir string
+		body    bool
+	)
 	cmd := &cobra.Command{
 		Use:   "show SEQ",
-		Short: "Print every field of one journal entry (message bodies are not shown)",
+		Short: "Print every field of one journal entry (message bodies only with --body)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			seq, err := strconv.ParseUint(args[0], 10, 64)
@@ -123,11 +126,41 @@ func newJournalShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeEntryDetail(cmd.OutOrStdout(), e)
+			if err := writeEntryDetail(cmd.OutOrStdout(), e); err != nil || !body {
+				return err
+			}
+			return writeEntryBody(cmd.OutOrStdout(), e)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "./iwf-data", "the data_dir of the iwf to read (it must be stopped)")
+	cmd.Flags().BoolVar(&body, "body", false, "also print the message's parts: text as text, other content as size and type")
 	return cmd
+}
+
+// writeEntryBody prints the parts of the message an entry holds.
+func writeEntryBody(out io.Writer, e journal.Entry) error {
+	m, ok, err := gateway.EntryMessage(e)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		_, err := fmt.Fprintln(out, "  (not a message: no body)")
+		return err
+	}
+	if m.Subject != "" {
+		fmt.Fprintf(out, "  subject:  %s\n", printable(m.Subject))
+	}
+	for i, p := range m.Parts {
+		fmt.Fprintf(out, "  part %d:   %s, %d bytes", i+1, printable(p.ContentType), len(p.Body))
+		if p.Filename != "" {
+			fmt.Fprintf(out, ", file %s", printable(p.Filename))
+		}
+		fmt.Fprintln(out)
+		if p.IsText() {
+			fmt.Fprintf(out, "    %s\n", printable(string(p.Body)))
+		}
+	}
+	return nil
 }
 
 func newJournalStatsCmd() *cobra.Command {

@@ -509,6 +509,10 @@ func TestJournalShowAndStats(t *testing.T) {
 	if strings.Contains(out, "text of new-dlv") {
 		t.Errorf("show printed the body:\n%s", out)
 	}
+	if out, stderr, err := runIWF(t, nil, "journal", "show", "--body", "--data-dir", f.dir, fmt.Sprint(dlv.Seq)); err != nil ||
+		!strings.Contains(out, "text of new-dlv") || !strings.Contains(out, "part 1:") {
+		t.Errorf("show --body: %v %s\n%s", err, stderr, out)
+	}
 	if _, stderr, err := runIWF(t, nil, "journal", "show", "--data-dir", f.dir, "99999"); err == nil || !strings.Contains(stderr, "no entry 99999") {
 		t.Errorf("show of a missing seq: %v %q", err, stderr)
 	}
