@@ -445,6 +445,10 @@ const MaxParts = 32
 // encapsulated content as one Part, or one Part per body part of a
 // multipart/mixed content. A CPIM carrying an IMDN is refused with
 // ErrUnsupported: see ReportFromCPIM.
+//
+// The Parts' Bodies are slices of c.Body, except those decoded from
+// base64, so c.Body must not be changed while the Message is in use
+// (Unmarshal gives c a Body of its own).
 func MessageFromCPIM(c *CPIM) (Message, error) {
 	if isIMDNType(c.ContentType) {
 		return Message{}, fmt.Errorf("cpim: content is a message/imdn+xml notification: %w", ErrUnsupported)
@@ -598,6 +602,11 @@ func anyContains(parts []Part, s string) bool {
 
 // splitMultipart splits a multipart/mixed body into Parts. A part's base64
 // Content-Transfer-Encoding is undone; 7bit, 8bit and binary are kept.
+//
+// Parts are not copied: the Body of a part not in base64 is a sub-slice of
+// body, its capacity cut at its end so that appending to it reallocates
+// instead of overwriting what follows. A picture is then held once, not
+// twice, and body must not be changed afterwards.
 func splitMultipart(body []byte, boundary string) ([]Part, error) {
 	if boundary == "" || len(boundary) > 70 {
 		return nil, &SyntaxError{Line: 1, Msg: "multipart/mixed without a valid boundary"}
@@ -626,7 +635,8 @@ func splitMultipart(body []byte, boundary string) ([]Part, error) {
 		if end > start && body[end-1] == '\r' {
 			end--
 		}
-		p, err := parsePart(body[start:max(end, start)])
+		end = max(end, start)
+		p, err := parsePart(body[start:end:end])
 		if err != nil {
 			return nil, err
 		}
@@ -672,7 +682,7 @@ func parsePart(raw []byte) (Part, error) {
 			cte = strings.ToLower(h.Value)
 		}
 	}
-	body := bytes.Clone(raw[r.pos:])
+	body := raw[r.pos:]
 	switch cte {
 	case "", "7bit", "8bit", "binary":
 	case "base64":

@@ -207,6 +207,8 @@ const rootContentID = "mm7-soap-envelope"
 
 // Encode writes msg in namespace v and returns the HTTP Content-Type and
 // body: bare text/xml without attachments, multipart/related otherwise.
+// The same msg and v give the same bytes; the body is written into one
+// buffer of its final size.
 func Encode(msg Message, v Version) (contentType string, body []byte, err error) {
 	if msg.Operation == nil {
 		return "", nil, fmt.Errorf("%w: no operation", ErrInvalid)

@@ -198,34 +198,3 @@ func decodeTransfer(cte string, content []byte) ([]byte, error) {
 	}
 	return nil, invalid(fmt.Errorf("%w: %q", ErrTransferEncoding, cte))
 }
-
-// encodeTransfer applies a Content-Transfer-Encoding to body.
-func encodeTransfer(cte string, body []byte) ([]byte, error) {
-	switch cte {
-	case "", "7bit", "8bit", "binary":
-		return body, nil
-	case "base64":
-		enc := base64.StdEncoding.EncodeToString(body)
-		var b bytes.Buffer
-		b.Grow(len(enc) + len(enc)/76*2 + 2)
-		for len(enc) > 76 {
-			b.WriteString(enc[:76])
-			b.WriteString("\r\n")
-			enc = enc[76:]
-		}
-		b.WriteString(enc)
-		return b.Bytes(), nil
-	case "quoted-printable":
-		var b bytes.Buffer
-		w := quotedprintable.NewWriter(&b)
-		w.Binary = true
-		if _, err := w.Write(body); err != nil {
-			return nil, err
-		}
-		if err := w.Close(); err != nil {
-			return nil, err
-		}
-		return b.Bytes(), nil
-	}
-	return nil, fmt.Errorf("%w: %q", ErrTransferEncoding, cte)
-}

@@ -8,5 +8,7 @@
 // HTTP Basic auth. InjectDeliver posts a mobile-originated DeliverReq.
 // SetFault scripts error statuses, RSErrorRsp faults, slow answers and
 // dropped connections. Config.OnSubmit observes each SubmitReq as it
-// arrives. Every goroutine it starts is joined by Close.
+// arrives; Config.DiscardBodies keeps the records without attachment
+// bodies, for runs of many large messages. Every goroutine it starts is
+// joined by Close.
 package mm7test

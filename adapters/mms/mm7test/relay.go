@@ -39,8 +39,13 @@ type Config struct {
 	// OnSubmit, when set, is called with each SubmitReq the relay records
 	// (MessageID "" when a Fault refused it), from the request's handler
 	// after the relay's lock is released and before the SubmitRsp is
-	// written. It must not block; it may call the Relay's methods.
+	// written. It must not block; it may call the Relay's methods. It sees
+	// the attachment bodies even with DiscardBodies.
 	OnSubmit func(Submit)
+	// DiscardBodies keeps each Submit that Submits returns without the
+	// Body of its attachments (Parts, types and ids stay), so that a long
+	// run holds a record per message rather than every picture.
+	DiscardBodies bool
 }
 
 // Fault scripts the answer to the following VASP requests until the next
@@ -273,8 +278,13 @@ func (r *Relay) answer(w http.ResponseWriter, msg mm7.Message, f Fault) {
 	}
 	switch op := msg.Operation.(type) {
 	case *mm7.SubmitReq:
-		rsp, sub := r.submit(msg, op, status)
+		kept := msg
+		if r.cfg.DiscardBodies {
+			kept.Attachments = withoutBodies(msg.Attachments)
+		}
+		rsp, sub := r.submit(kept, op, status)
 		if r.cfg.OnSubmit != nil {
+			sub.Message = msg
 			r.cfg.OnSubmit(sub)
 		}
 		r.write(w, http.StatusOK, msg.TransactionID, rsp)
@@ -311,6 +321,20 @@ func (r *Relay) submit(msg mm7.Message, op *mm7.SubmitReq, status mm7.Status) (*
 		}
 	}
 	return &mm7.SubmitRsp{Status: status, MessageID: id}, Submit{MessageID: id, Message: msg}
+}
+
+// withoutBodies copies parts, nested ones included, without their Body.
+func withoutBodies(parts []mm7.Part) []mm7.Part {
+	if parts == nil {
+		return nil
+	}
+	out := make([]mm7.Part, len(parts))
+	for i, p := range parts {
+		p.Body = nil
+		p.Parts = withoutBodies(p.Parts)
+		out[i] = p
+	}
+	return out
 }
 
 func (r *Relay) lookup(id string, status mm7.Status) mm7.Status {

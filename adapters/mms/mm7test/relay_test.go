@@ -86,3 +86,47 @@ func TestInjectDeliverWithoutVASP(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoVASP", err)
 	}
 }
+
+// pictureSubmit is a SubmitReq whose content nests a text and an image.
+func pictureSubmit(image []byte) mm7.Message {
+	return mm7.Message{TransactionID: "pic", Operation: &mm7.SubmitReq{Subject: "pic", Content: &mm7.ContentRef{Href: "cid:c"}},
+		Attachments: []mm7.Part{{ContentType: "multipart/related", ContentID: "c", Parts: []mm7.Part{
+			{ContentType: "text/plain", ContentID: "t", Body: []byte("caption")},
+			{ContentType: "image/jpeg", ContentID: "i", TransferEncoding: "base64", Body: image},
+		}}}}
+}
+
+// With DiscardBodies the records keep every part but no body, while
+// OnSubmit still sees the bodies; without it the records keep them.
+func TestRelayDiscardBodies(t *testing.T) {
+	image := []byte(strings.Repeat("\xff\xd8jpeg", 1000))
+	for _, discard := range []bool{true, false} {
+		seen := make(chan mm7.Message, 1)
+		r, err := mm7test.NewRelay(mm7test.Config{DiscardBodies: discard, OnSubmit: func(s mm7test.Submit) { seen <- s.Message }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rsp := post(t, r.URL(), "", "", pictureSubmit(image)); rsp.StatusCode != http.StatusOK {
+			t.Fatalf("discard %v: http %d", discard, rsp.StatusCode)
+		}
+		r.Close()
+		if got := (<-seen).Attachments; len(got) != 1 || len(got[0].Parts) != 2 || string(got[0].Parts[1].Body) != string(image) {
+			t.Errorf("discard %v: OnSubmit saw %+v", discard, got)
+		}
+		subs := r.Submits()
+		if len(subs) != 1 || subs[0].MessageID == "" || subs[0].Message.Operation.(*mm7.SubmitReq).Subject != "pic" {
+			t.Fatalf("discard %v: submits %+v", discard, subs)
+		}
+		kept := subs[0].Message.Attachments
+		if len(kept) != 1 || len(kept[0].Parts) != 2 || kept[0].Parts[1].ContentID != "i" || kept[0].Parts[1].ContentType != "image/jpeg" {
+			t.Fatalf("discard %v: record lost parts: %+v", discard, kept)
+		}
+		text, img := kept[0].Parts[0].Body, kept[0].Parts[1].Body
+		if discard && (text != nil || img != nil) {
+			t.Errorf("bodies kept: %d and %d bytes", len(text), len(img))
+		}
+		if !discard && (string(text) != "caption" || string(img) != string(image)) {
+			t.Errorf("bodies dropped without DiscardBodies")
+		}
+	}
+}
