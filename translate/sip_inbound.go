@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -207,6 +208,9 @@ func ReportFromSIP(r *sip.Request) (cpm.Report, bool, error) {
 	if len(r.Body) > MaxSIPBody {
 		return cpm.Report{}, false, fmt.Errorf("translate: sip body of %d bytes over %d: %w", len(r.Body), MaxSIPBody, ErrTooLarge)
 	}
+	if !mayHoldIMDN(r.Body) {
+		return cpm.Report{}, false, nil // a message: spare it a parse and a copy here
+	}
 	c, err := unmarshalCPIM(r.Body)
 	if err != nil {
 		return cpm.Report{}, false, err
@@ -228,4 +232,23 @@ func ReportFromSIP(r *sip.Request) (cpm.Report, bool, error) {
 	}
 	rep.To = cpm.Address(r.RequestURI)
 	return rep, true, nil
+}
+
+// imdnHeaderScan bounds where mayHoldIMDN looks for the encapsulated
+// Content-Type: the CPIM header blocks come first and are bounded far
+// below this by the CPIM decoder.
+const imdnHeaderScan = 16 << 10
+
+// mayHoldIMDN reports whether a CPIM body can carry message/imdn+xml: its
+// header blocks name the type (in any case). A MESSAGE that cannot is a
+// message, which MessageFromSIP parses once instead of twice.
+func mayHoldIMDN(body []byte) bool {
+	head := body[:min(len(body), imdnHeaderScan)]
+	const want = "imdn+xml"
+	for i := 0; i+len(want) <= len(head); i++ {
+		if head[i]|0x20 == 'i' && bytes.EqualFold(head[i:i+len(want)], []byte(want)) {
+			return true
+		}
+	}
+	return false
 }
