@@ -77,6 +77,11 @@ func (l Limits) Decode(contentType string, body []byte) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	if *env.op.version() == "" {
+		// Mandatory in every operation of the TS 23.140 schemas; Encode
+		// would otherwise invent one the peer never sent.
+		return Message{}, invalid(fmt.Errorf("%w: %s without MM7Version", ErrInvalid, env.op.OperationName()))
+	}
 	msg := Message{TransactionID: env.transactionID, Version: env.version, Operation: env.op, Attachments: attachments}
 	if ref := env.op.content(); ref != nil {
 		_, err := resolveHref(ref.Href, attachments)

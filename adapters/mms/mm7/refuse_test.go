@@ -67,6 +67,7 @@ func TestDecodeRefusals(t *testing.T) {
 		xmlCase("xml too deep", soapWith(deep), ErrTooDeep, 4004),
 		xmlCase("fault without detail", soapWith(`<e:Fault><faultcode>e:Client</faultcode></e:Fault>`), ErrUnknownOperation, 4003),
 		xmlCase("fault around a request", soapWith(`<e:Fault><faultcode>e:Client</faultcode><detail>`+deliverRsp+`</detail></e:Fault>`), ErrUnknownOperation, 4003),
+		xmlCase("no MM7Version", soapWith(`<ReadReplyRsp xmlns="`+string(REL6MM714)+`"><Status><StatusCode>1000</StatusCode></Status></ReadReplyRsp>`), ErrInvalid, 4004),
 		xmlCase("two addresses in Sender", soapWith(`<DeliverReq xmlns="`+string(REL6MM714)+`"><Sender><Number>1</Number><Number>2</Number></Sender></DeliverReq>`), ErrInvalid, 4004),
 		{"unsupported content type", "application/json", []byte("{}"), ErrContentType, 4004},
 		{"bad content type", "multipart/related; boundary=", []byte("x"), ErrContentType, 4004},
