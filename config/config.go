@@ -255,6 +255,7 @@ func (c *Config) Marshal() ([]byte, error) {
 		masked.IMPS = &p
 	}
 	mask(&masked.Journal.Kafka.SASL.Password)
+	mask(&masked.Console.Token)
 	return yaml.Marshal(&masked)
 }
 

@@ -19,6 +19,7 @@ var envKeys = []struct {
 	}},
 	{"IWF_SIP_OUTBOUND_PROXY", "sip.outbound_proxy", func(c *Config, v string) error { c.SIP.OutboundProxy = v; return nil }},
 	{"IWF_CONSOLE_LISTEN", "console.listen", func(c *Config, v string) error { c.Console.Listen = v; return nil }},
+	{"IWF_CONSOLE_TOKEN", "console.token (also read by iwf replay --console)", func(c *Config, v string) error { c.Console.Token = v; return nil }},
 	{"IWF_MM7_PASSWORD", "mm7.password (when there is an mm7 section)", func(c *Config, v string) error {
 		if c.MM7 != nil {
 			c.MM7.Password = v

@@ -81,7 +81,7 @@ func serve(parent context.Context, cfg *config.Config, grace time.Duration) erro
 	if err != nil {
 		return err
 	}
-	log.Info("iwf serving", "version", version, "sip", in.sip.Addrs(), "console", "http://"+in.console.Addr(),
+	log.Info("iwf serving", "version", version, "sip", in.sip.Addrs(), "console", in.console.URL(),
 		"data_dir", cfg.DataDir, "sandbox", cfg.Sandbox)
 	if in.sandbox != nil {
 		in.sandbox.greet(log, in)
