@@ -91,6 +91,13 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool, cc consoleCo
 	for _, q := range st.Queues {
 		sample(b, "iwf_route_up", []string{label("route", q.Route)}, boolInt(q.Ready))
 	}
+	family(b, "iwf_route_links", "gauge", "Connections of a route's link: SMPP binds, the IMPS session (state up or all).")
+	for _, q := range st.Queues {
+		if q.Links > 0 {
+			sample(b, "iwf_route_links", []string{label("route", q.Route), label("state", "up")}, int64(q.LinksUp))
+			sample(b, "iwf_route_links", []string{label("route", q.Route), label("state", "all")}, int64(q.Links))
+		}
+	}
 	for _, g := range []struct {
 		name, help string
 		v          int64

@@ -86,7 +86,7 @@ func bucket(t *testing.T, h *dto.Histogram, le float64) uint64 {
 
 func TestMetricsMatchTraffic(t *testing.T) {
 	h := start(t, Config{Token: testToken})
-	h.src.setQueues(gateway.QueueStats{Route: "cpm", Depth: 1, Ready: true}, gateway.QueueStats{Route: "smsc1", Depth: 40})
+	h.src.setQueues(gateway.QueueStats{Route: "cpm", Depth: 1, Ready: true}, gateway.QueueStats{Route: "smsc1", Depth: 40, Links: 2, LinksUp: 1})
 	h.src.mu.Lock()
 	h.src.timers = 12
 	h.src.mu.Unlock()
@@ -166,6 +166,8 @@ func TestMetricsMatchTraffic(t *testing.T) {
 		{"iwf_queue_depth", map[string]string{"route": "cpm"}, 1},
 		{"iwf_route_up", map[string]string{"route": "smsc1"}, 0},
 		{"iwf_route_up", map[string]string{"route": "cpm"}, 1},
+		{"iwf_route_links", map[string]string{"route": "smsc1", "state": "up"}, 1},
+		{"iwf_route_links", map[string]string{"route": "smsc1", "state": "all"}, 2},
 		{"iwf_scheduled_timers", nil, 12},
 		{"iwf_console_clients", nil, 2},
 		{"iwf_events_dropped_total", nil, 0},

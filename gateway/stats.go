@@ -74,11 +74,27 @@ type Stats struct {
 	ScheduledTimers, PendingFragments int
 }
 
-// QueueStats is the backlog of one route.
+// QueueStats is the backlog of one route and the state of its link.
 type QueueStats struct {
 	Route string
 	Depth int
 	Ready bool
+	// Links and LinksUp count the route's connections (SMPP binds, the
+	// IMPS session) when its link says; both 0 when it does not (MM7 over
+	// HTTP has no standing connection).
+	Links, LinksUp int
+}
+
+// linkCounter is implemented by links that can count their connections.
+type linkCounter interface {
+	Links() (up, total int)
+}
+
+func withLinks(q QueueStats, link any) QueueStats {
+	if lc, ok := link.(linkCounter); ok {
+		q.LinksUp, q.Links = lc.Links()
+	}
+	return q
 }
 
 // Stats returns a snapshot; safe to call at any time.
@@ -102,7 +118,7 @@ func (g *Gateway) Stats() Stats {
 	}
 	s.Queues = append(s.Queues, QueueStats{Route: cpmRoute, Depth: g.cpmQ.len(), Ready: true})
 	for name, r := range g.sms {
-		s.Queues = append(s.Queues, QueueStats{Route: name, Depth: r.q.len(), Ready: r.Link.Ready()})
+		s.Queues = append(s.Queues, withLinks(QueueStats{Route: name, Depth: r.q.len(), Ready: r.Link.Ready()}, r.Link))
 	}
 	s.Outcomes, s.Latencies = g.metrics.snapshot()
 	s.EventsDropped = g.events.dropped.Load()
@@ -110,7 +126,7 @@ func (g *Gateway) Stats() Stats {
 		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: true})
 	}
 	if r := g.imps; r != nil {
-		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: r.Link.Ready()})
+		s.Queues = append(s.Queues, withLinks(QueueStats{Route: r.Name, Depth: r.q.len(), Ready: r.Link.Ready()}, r.Link))
 	}
 	sort.Slice(s.Queues, func(i, j int) bool { return s.Queues[i].Route < s.Queues[j].Route })
 	return s

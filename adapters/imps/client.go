@@ -51,6 +51,7 @@ type Client struct {
 
 	txSeq   atomic.Uint64
 	pending pendingTable
+	sends   sendQueue
 
 	// drain ends polling and new sends (Shutdown, Close); kill aborts
 	// requests and handlers in flight (Close). Both are lifetime signals
@@ -84,8 +85,13 @@ func New(cfg Config, log *slog.Logger, h Handler, opts ...Option) (*Client, erro
 		h = func(context.Context, *wv.NewMessage) error { return errors.New("imps: no handler") }
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 16
+	// Every exchange in flight at once: the batches of SendMessage, the
+	// fetches of Notify/Get, and the session's own (poll, keep-alive and
+	// the answers to the server's requests, one at a time), plus one.
+	tr.MaxConnsPerHost = cfg.MaxPosts + cfg.MaxNotifications + 2
+	tr.MaxIdleConnsPerHost = tr.MaxConnsPerHost
 	c := &Client{cfg: cfg, version: v, maxSize: cfg.Limits.MaxSize, log: log, handler: h,
+		sends:     sendQueue{maxPosts: cfg.MaxPosts, maxBatch: cfg.MaxBatch},
 		transport: tr, http: &http.Client{Transport: tr},
 		changed: make(chan struct{}), loopDone: make(chan struct{}), ended: make(chan struct{})}
 	if c.maxSize == 0 {
@@ -130,6 +136,14 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 	<-c.ended
 	return nil
+}
+
+// Links counts the session: up when logged in, of one.
+func (c *Client) Links() (up, total int) {
+	if c.Ready() {
+		return 1, 1
+	}
+	return 0, 1
 }
 
 // Ready reports whether a session is up.
