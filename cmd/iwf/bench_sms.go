@@ -22,23 +22,24 @@ import (
 
 // benchSMSOptions are the flags of `iwf bench sms`.
 type benchSMSOptions struct {
-	Count         int
-	Rate          float64
-	Outstanding   int
-	Sockets       int
-	NoSync        bool
-	Backlog       bool
-	Drain         bool
-	DropEvery     int
-	Throttle      float64
-	ThrottlePause time.Duration
-	Binds, Window int
-	DataDir       string
-	Binary        string // the iwf to run; default this executable
-	CPUProfile    string // passed to the child as IWF_CPUPROFILE
-	HeapProfile   string // taken from the child when the load ends
-	DrainTimeout  time.Duration
-	Timeout       time.Duration // per request, Timer F
+	Count          int
+	Rate           float64
+	Outstanding    int
+	Sockets        int
+	NoSync         bool
+	Backlog        bool
+	Drain          bool
+	DropEvery      int
+	Throttle       float64
+	ThrottlePause  time.Duration
+	Binds, Window  int
+	DataDir        string
+	Binary         string // the iwf to run; default this executable
+	CPUProfile     string // passed to the child as IWF_CPUPROFILE
+	HeapProfile    string // taken from the child when the load ends
+	DrainTimeout   time.Duration
+	Timeout        time.Duration // per request, Timer F
+	ConsoleClients int           // websocket clients reading the console's live feed during the load
 }
 
 const (
@@ -93,6 +94,7 @@ func newBenchSMSCmd() *cobra.Command {
 	f.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of iwf, taken when the last MESSAGE is answered, to this file")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 60*time.Second, "give up waiting for the SMSC after this long without a new submit")
 	f.DurationVar(&o.Timeout, "request-timeout", 32*time.Second, "give a MESSAGE up after this long without a final response")
+	f.IntVar(&o.ConsoleClients, "console-clients", 0, "websocket clients watching the console's live feed during the load (its cost)")
 	return cmd
 }
 
@@ -108,6 +110,8 @@ func (o *benchSMSOptions) validate() error {
 		return errors.New("bench: --throttle must be 0..1")
 	case o.DropEvery < 0 || o.Binds < 1 || o.Window < 1:
 		return errors.New("bench: --drop-every must not be negative, --binds and --window positive")
+	case o.ConsoleClients < 0 || o.ConsoleClients > 64:
+		return errors.New("bench: --console-clients must be 0..64")
 	}
 	return nil
 }
@@ -151,8 +155,21 @@ func runBenchSMS(ctx context.Context, o benchSMSOptions, log io.Writer) (*benchS
 			_, _ = r.child.stop(5 * time.Second)
 		}
 	}()
+	var watchers *consoleClients
+	if o.ConsoleClients > 0 {
+		if watchers, err = startConsoleClients(ctx, r.child.console, o.ConsoleClients); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.load(ctx); err != nil {
+		if watchers != nil {
+			watchers.stop()
+		}
 		return nil, err
+	}
+	if watchers != nil {
+		frames, n := watchers.stop()
+		fmt.Fprintf(log, "console: %d clients read %d frames (%d KB) of the live feed\n", o.ConsoleClients, frames, n>>10)
 	}
 	ru, err := r.child.stop(60 * time.Second)
 	r.child = nil
@@ -271,7 +288,8 @@ journal:
     no_sync: %t
 console:
   listen: "127.0.0.1:%d"
-`, dir, sipPort, smscAddr, o.Binds, o.Window, extra, o.NoSync, consolePort)
+  token: %q
+`, dir, sipPort, smscAddr, o.Binds, o.Window, extra, o.NoSync, consolePort, benchConsoleToken)
 }
 
 // load drives the messages, samples iwf while they flow, and waits for the
