@@ -59,10 +59,60 @@ type Config struct {
 	// TCP connections closed without a response (sipgo's parser limit).
 	MaxBodyBytes int `yaml:"max_body_bytes"`
 	// TransactionTimeout bounds one outbound MESSAGE transaction
-	// (Send). Default 32s (Timer F).
+	// (Send), and the wait for the final answer to iwf's INVITE,
+	// re-INVITE and BYE. Default 32s (Timer F).
 	TransactionTimeout time.Duration `yaml:"transaction_timeout"`
 	// UserAgent is the User-Agent header value. Default "iwf".
 	UserAgent string `yaml:"user_agent"`
+
+	// The keys below configure CPM sessions (INVITE + MSRP: large
+	// messages, chats, file transfers). They take effect only on an
+	// Endpoint given a SessionHandler before Start; see SetSessionHandler.
+
+	// MSRPListen is the TCP host:port of the MSRP listener. Default
+	// "127.0.0.1:2855" (the MSRP port of RFC 4975); port 0 picks a free
+	// port.
+	MSRPListen string `yaml:"msrp_listen"`
+	// MSRPHost is the host put in iwf's MSRP URIs (a=path) and SDP c=
+	// lines. Default: the IP of MSRPListen; required when that is an
+	// unspecified address such as 0.0.0.0.
+	MSRPHost string `yaml:"msrp_host"`
+	// MSRPMaxSessions bounds the sessions open at once, incoming and
+	// outgoing. An INVITE past it is answered 486 Busy Here; OpenSession
+	// fails with ErrTooManySessions. Default 1000.
+	MSRPMaxSessions int `yaml:"msrp_max_sessions"`
+	// MSRPMaxMessageBytes bounds one MSRP message iwf receives: it is
+	// announced as a=max-size, a file transfer offering a larger file is
+	// answered 488, and a message that grows past it is refused with MSRP
+	// 413. It is also each session's receive buffer. Default 16 MiB.
+	MSRPMaxMessageBytes int64 `yaml:"msrp_max_message_bytes"`
+	// MSRPChunkSize is the most body bytes per MSRP SEND iwf sends.
+	// Default 2048 (RFC 4975 section 7.1.1: larger chunks must be
+	// interruptible, and iwf does not interrupt).
+	MSRPChunkSize int `yaml:"msrp_chunk_size"`
+	// MSRPIdleTimeout ends a session (iwf sends BYE) that carried no MSRP
+	// frame that long. Default 5m.
+	MSRPIdleTimeout time.Duration `yaml:"msrp_idle_timeout"`
+	// MSRPAcceptTypes are the media types iwf receives in sessions
+	// (a=accept-types). Default ["message/cpim", "text/plain"].
+	MSRPAcceptTypes []string `yaml:"msrp_accept_types"`
+	// MSRPAcceptWrappedTypes are the media types iwf receives inside
+	// message/cpim (a=accept-wrapped-types). Default ["*"].
+	MSRPAcceptWrappedTypes []string `yaml:"msrp_accept_wrapped_types"`
+	// SessionExpires is the session interval of RFC 4028 iwf asks for
+	// and grants: a session not refreshed by re-INVITE or UPDATE within
+	// it is ended with BYE; when iwf is the refresher it refreshes at
+	// half of it. Default 1800s.
+	SessionExpires time.Duration `yaml:"session_expires"`
+	// MinSessionExpires is iwf's Min-SE: an INVITE asking for a shorter
+	// interval is answered 422. Default 90s, the floor RFC 4028 sets, or
+	// session_expires when that is shorter; values below 90s are for
+	// laboratories and tests.
+	MinSessionExpires time.Duration `yaml:"min_session_expires"`
+	// LargeMessageGrace is how long iwf waits, after the one message of
+	// an incoming large message session was handled, for the sender's
+	// BYE before it sends BYE itself. Default 5s.
+	LargeMessageGrace time.Duration `yaml:"large_message_grace"`
 }
 
 // listenSpec is one parsed Config.Listen entry.
@@ -97,7 +147,7 @@ func (c *Config) Validate() error {
 	if strings.ContainsAny(c.UserAgent, "\r\n") {
 		return errors.New("sip: config: user_agent contains a line break")
 	}
-	return nil
+	return c.validateSessions()
 }
 
 // withDefaults returns c with zero fields set to their defaults.
@@ -117,7 +167,7 @@ func (c Config) withDefaults() Config {
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent
 	}
-	return c
+	return c.sessionDefaults()
 }
 
 func parseListen(list []string) ([]listenSpec, error) {

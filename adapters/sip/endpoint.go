@@ -13,6 +13,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/iwf-gateway/iwf/adapters/sip/mediasession"
 )
 
 // udpReadBuffer is the receive buffer asked for on UDP listeners.
@@ -48,12 +49,15 @@ type ListenerStatus struct {
 
 // Endpoint is iwf's SIP user agent on CM-7: a UAS for inbound MESSAGE and
 // OPTIONS on every Config.Listen address and a UAC for outbound MESSAGE.
+// With EnableSessions it also answers and opens INVITE sessions whose
+// media is MSRP (see OpenSession and SessionHandler).
 //
 // Concurrency: all methods are safe for concurrent use. Each listener is
 // served by its own sipgo UserAgent, whose goroutines sipgo starts per
 // request and per TCP connection; the Endpoint joins the goroutines it
-// starts (one serve loop per listener) and every Handler and Send call in
-// flight before Shutdown or Close returns.
+// starts (one serve loop per listener, one run loop per session) and
+// every Handler, SessionHandler, MessageHandler, Send and OpenSession
+// call in flight before Shutdown or Close returns.
 type Endpoint struct {
 	cfg     Config
 	log     *slog.Logger
@@ -75,6 +79,15 @@ type Endpoint struct {
 	client    *sipgo.Client
 	clientUA  *sipgo.UserAgent
 
+	// Sessions (INVITE + MSRP), when EnableSessions was called: set
+	// before Start, read-only once started.
+	sessionsOn     bool
+	sessionHandler SessionHandler
+	media          *mediasession.Endpoint
+	sessions       *sessionTable
+	sessionLoops   sync.WaitGroup // session run loops and abandoned INVITEs
+	mediaBusy      busyCount      // session Sends and message deliveries under way
+
 	serving   sync.WaitGroup // serve loops
 	closeOnce sync.Once
 	closed    chan struct{} // closed when Close has finished
@@ -88,6 +101,7 @@ type listener struct {
 	srv      *sipgo.Server
 	pc       net.PacketConn // udp
 	ln       net.Listener   // tcp
+	client   *sipgo.Client  // sends iwf's requests in the dialogs of this listener
 	requests atomic.Uint64
 	errors   atomic.Uint64
 }
@@ -132,9 +146,17 @@ func (e *Endpoint) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := e.startMedia(ctx); err != nil {
+		closeSockets(ls)
+		closeStacks(ls)
+		return err
+	}
 	if err := e.newClient(ls); err != nil {
 		closeSockets(ls)
 		closeStacks(ls)
+		if e.media != nil {
+			e.media.Close()
+		}
 		return err
 	}
 	for _, l := range ls {
@@ -195,6 +217,16 @@ func (e *Endpoint) newStack(l *listener) error {
 	srv.OnMessage(e.onMessage(l))
 	srv.OnOptions(e.onOptions(l))
 	srv.OnNoRoute(e.onOther(l))
+	if e.sessionsOn {
+		if l.client, err = e.dialogClient(ua, l); err != nil {
+			ua.Close()
+			return err
+		}
+		srv.OnInvite(e.onInvite(l))
+		srv.OnAck(e.onAck(l))
+		srv.OnBye(e.onBye(l))
+		srv.OnRequest(sip.UPDATE, e.onUpdate(l))
+	}
 	l.ua, l.srv = ua, srv
 	return nil
 }
@@ -290,9 +322,11 @@ func (e *Endpoint) begin() bool {
 // Shutdown stops accepting: TCP listeners close, and requests that still
 // arrive on UDP sockets or open TCP connections are answered 503 so the
 // core retries elsewhere. It then waits for every Handler and Send in
-// flight to finish and closes everything. If ctx ends first it closes
-// immediately (cancelling the Handlers' context) and returns ctx.Err().
-// It is idempotent and waits like Close.
+// flight to finish; with sessions on, it lets the MSRP side finish the
+// Sends and messages under way, ends every session with BYE, and closes
+// everything. If ctx ends first it closes immediately (cancelling the
+// Handlers' context) and returns ctx.Err(). It is idempotent and waits
+// like Close.
 func (e *Endpoint) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	e.draining = true
@@ -307,17 +341,22 @@ func (e *Endpoint) Shutdown(ctx context.Context) error {
 	go func() { e.inflight.Wait(); close(idle) }()
 	select {
 	case <-idle:
-		return e.Close()
 	case <-ctx.Done():
 		e.Close()
 		<-idle
 		return ctx.Err()
 	}
+	if err := e.drainSessions(ctx); err != nil {
+		e.Close()
+		return err
+	}
+	return e.Close()
 }
 
 // Close stops at once: it cancels the Handlers' context and every Send,
-// closes the sockets and sipgo stacks, and waits for the serve loops and
-// for Handlers and Sends to return. It is idempotent; later calls wait for
+// closes the sockets, the MSRP endpoint and sipgo stacks, ends every
+// session without BYE, and waits for the serve loops, session run loops,
+// Handlers and Sends to return. It is idempotent; later calls wait for
 // the first to finish.
 func (e *Endpoint) Close() error {
 	e.closeOnce.Do(func() {
@@ -329,6 +368,7 @@ func (e *Endpoint) Close() error {
 		e.cancel()
 		closeSockets(ls)
 		e.inflight.Wait()
+		e.closeSessions()
 		closeStacks(ls)
 		if e.clientUA != nil {
 			e.clientUA.Close()

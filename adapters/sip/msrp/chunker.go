@@ -42,7 +42,7 @@ func (c Chunker) Split(tmpl *Frame, body []byte) ([]*Frame, error) {
 		if hi < len(body) {
 			ch.Flag = FlagMore
 		}
-		if err := ch.validate(); err != nil {
+		if err := ch.Validate(); err != nil {
 			return nil, fmt.Errorf("msrp: chunk %d: %w", i, err)
 		}
 		chunks = append(chunks, ch)

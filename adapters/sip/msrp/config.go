@@ -9,9 +9,11 @@ const (
 	DefaultMaxBodyBytes    = 1 << 20
 	DefaultMaxMessageBytes = 16 << 20
 	DefaultMaxChunks       = 8192
-	// maxPathURIs bounds the URIs of one To-Path or From-Path.
-	maxPathURIs = 16
 )
+
+// MaxPathURIs bounds the URIs of one To-Path or From-Path: the codec
+// refuses a longer path, and a session must not offer or accept one.
+const MaxPathURIs = 16
 
 // Config bounds what the codec reads. The zero value is valid and means
 // the defaults; package config composes it into the YAML file.
@@ -46,9 +48,10 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// withDefaults returns c with every zero or negative field set to its
-// default.
-func (c Config) withDefaults() Config {
+// WithDefaults returns c with every zero or negative field set to its
+// default: the limits the codec applies to c. A session layer that
+// charges its own buffers against these limits uses it to see them.
+func (c Config) WithDefaults() Config {
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}

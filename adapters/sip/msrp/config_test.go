@@ -14,7 +14,7 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = %v", c, err)
 		}
 	}
-	d := Config{}.withDefaults()
+	d := Config{}.WithDefaults()
 	if d.MaxHeaderBytes != DefaultMaxHeaderBytes || d.MaxHeaders != DefaultMaxHeaders || d.MaxBodyBytes != DefaultMaxBodyBytes ||
 		d.MaxMessageBytes != DefaultMaxMessageBytes || d.MaxChunks != DefaultMaxChunks {
 		t.Errorf("defaults = %+v", d)

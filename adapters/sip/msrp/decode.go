@@ -17,7 +17,7 @@ var (
 // aliases data. A zero cfg means the default limits.
 func Unmarshal(data []byte, cfg Config) (*Frame, error) {
 	var s frameScanner
-	f, n, err := s.scan(data, cfg.withDefaults())
+	f, n, err := s.scan(data, cfg.WithDefaults())
 	if errors.Is(err, errPartial) {
 		return nil, ErrIncomplete
 	}
@@ -168,23 +168,30 @@ func isPrefixOf(b []byte, s string) bool {
 
 // parseEndLine parses "-------" tid flag CRLF at the front of b.
 func parseEndLine(b []byte, tid string) (Flag, int, error) {
-	want := hyphens + tid
-	n := len(want) + 3
-	bad := syntaxError("bad end-line for transaction %q", tid)
-	k := min(len(b), len(want))
+	wl := len(hyphens) + len(tid)
+	n := wl + 3
 	switch {
-	case string(b[:k]) != want[:k]:
-		return 0, 0, bad
-	case len(b) > len(want) && !Flag(b[len(want)]).valid():
-		return 0, 0, bad
-	case len(b) > len(want)+1 && b[len(want)+1] != '\r':
-		return 0, 0, bad
-	case len(b) > len(want)+2 && b[len(want)+2] != '\n':
-		return 0, 0, bad
+	case !endLineMatches(b, tid),
+		len(b) > wl && !Flag(b[wl]).valid(),
+		len(b) > wl+1 && b[wl+1] != '\r',
+		len(b) > wl+2 && b[wl+2] != '\n':
+		return 0, 0, syntaxError("bad end-line for transaction %q", tid)
 	case len(b) < n:
 		return 0, 0, errPartial
 	}
-	return Flag(b[len(want)]), n, nil
+	return Flag(b[wl]), n, nil
+}
+
+// endLineMatches reports whether b and "-------" tid agree on their
+// common length. It builds no string: it runs once per frame read.
+func endLineMatches(b []byte, tid string) bool {
+	h := min(len(b), len(hyphens))
+	if string(b[:h]) != hyphens[:h] {
+		return false
+	}
+	rest := b[h:]
+	t := min(len(rest), len(tid))
+	return string(rest[:t]) == tid[:t]
 }
 
 // parseHead parses the start line and header block at the front of data.
@@ -250,7 +257,7 @@ func (f *Frame) parseStartLine(line []byte) error {
 		return syntaxError("start line does not begin with %q", startMSRP)
 	}
 	tid, rest, ok := strings.Cut(rest, " ")
-	if !ok || !isIdent(tid) {
+	if !ok || !IsIdent(tid) {
 		return syntaxError("bad transaction id in start line")
 	}
 	f.TransactionID = tid

@@ -6,9 +6,10 @@
 // To-Path, From-Path, Message-ID, Byte-Range, Success-Report,
 // Failure-Report, Status and Content-Type, MSRP URIs (section 6), chunking
 // of one message into SEND requests (section 5.1, 7.1) and reassembly of
-// chunks that arrive in any order. It opens no connection, starts no
-// goroutine and never reads the clock; session state, timers and
-// transaction responses belong to the adapter above it.
+// chunks that arrive in any order. It is a pure codec: it opens no
+// connection, starts no goroutine, logs nothing and never reads the
+// clock. Sessions, connections, timers and transaction responses belong
+// to package mediasession above it.
 //
 // A frame on the wire (every line ends in CRLF):
 //

@@ -15,7 +15,7 @@ func (f *Frame) Marshal() ([]byte, error) {
 
 // AppendMarshal appends the encoding of f to dst.
 func (f *Frame) AppendMarshal(dst []byte) ([]byte, error) {
-	if err := f.validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		return dst, err
 	}
 	b := append(dst, startMSRP...)
@@ -110,9 +110,11 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidFrame}, args...)...)
 }
 
-// validate checks that f encodes to bytes that decode back to f.
-func (f *Frame) validate() error {
-	if !isIdent(f.TransactionID) {
+// Validate reports why Marshal would refuse f: it checks that f encodes
+// to bytes that decode back to f. The error wraps ErrInvalidFrame, or
+// ErrEndLineInBody when only the transaction id must change.
+func (f *Frame) Validate() error {
+	if !IsIdent(f.TransactionID) {
 		return invalid("transaction id %q is not an ident", f.TransactionID)
 	}
 	if err := f.validateStart(); err != nil {
@@ -150,11 +152,11 @@ func (f *Frame) validateStart() error {
 }
 
 func validatePath(name string, path []URI) error {
-	if len(path) == 0 || len(path) > maxPathURIs {
-		return invalid("%s needs 1 to %d URIs, has %d", name, maxPathURIs, len(path))
+	if len(path) == 0 || len(path) > MaxPathURIs {
+		return invalid("%s needs 1 to %d URIs, has %d", name, MaxPathURIs, len(path))
 	}
 	for _, u := range path {
-		if !u.valid() {
+		if !u.Valid() {
 			return invalid("%s URI %q", name, u.String())
 		}
 	}
@@ -162,7 +164,7 @@ func validatePath(name string, path []URI) error {
 }
 
 func (f *Frame) validateTyped() error {
-	if f.MessageID != "" && !isIdent(f.MessageID) {
+	if f.MessageID != "" && !IsIdent(f.MessageID) {
 		return invalid("Message-ID %q is not an ident", f.MessageID)
 	}
 	if f.ByteRange != nil && f.ByteRange.validate() != nil {

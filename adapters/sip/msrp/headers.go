@@ -52,7 +52,7 @@ func (f *Frame) setTyped(name, value string) (err error) {
 	case hdrFromPath:
 		f.FromPath, err = ParsePath(value)
 	case hdrMessageID:
-		if !isIdent(value) {
+		if !IsIdent(value) {
 			return headerError(name, value, errIdent)
 		}
 		f.MessageID = value

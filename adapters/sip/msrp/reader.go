@@ -27,7 +27,7 @@ type Reader struct {
 
 // NewReader returns a Reader of src. A zero cfg means the defaults.
 func NewReader(src io.Reader, cfg Config) *Reader {
-	return &Reader{src: src, cfg: cfg.withDefaults()}
+	return &Reader{src: src, cfg: cfg.WithDefaults()}
 }
 
 // ReadFrame returns the next frame. It returns io.EOF when the stream ends

@@ -27,7 +27,7 @@ type span struct{ lo, hi int64 }
 // NewReassembler returns a Reassembler for the message messageID. A zero
 // cfg means the defaults.
 func NewReassembler(messageID string, cfg Config) *Reassembler {
-	return &Reassembler{cfg: cfg.withDefaults(), messageID: messageID, total: Unknown}
+	return &Reassembler{cfg: cfg.WithDefaults(), messageID: messageID, total: Unknown}
 }
 
 // Add takes one SEND chunk of the message and reports whether the message

@@ -8,8 +8,10 @@ func isAlphaNum(c byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// isIdent reports whether s is an ident: ALPHANUM 3*31ident-char.
-func isIdent(s string) bool {
+// IsIdent reports whether s is an ident of RFC 4975 section 9,
+// ALPHANUM 3*31ident-char: the syntax of a transaction id and of a
+// Message-ID.
+func IsIdent(s string) bool {
 	if len(s) < 4 || len(s) > 32 || !isAlphaNum(s[0]) {
 		return false
 	}

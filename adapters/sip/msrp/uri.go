@@ -114,8 +114,15 @@ func (u *URI) parseAuthority(a string) error {
 }
 
 func (u *URI) parseTransport(s string) error {
+	if strings.IndexByte(s, ';') < 0 { // no uri-parameter: the usual case, without allocating
+		if s == "" || !allAlphaNum(s) {
+			return errTransport
+		}
+		u.Transport = s
+		return nil
+	}
 	parts := strings.Split(s, ";")
-	if len(parts) > maxPathURIs+1 {
+	if len(parts) > MaxPathURIs+1 {
 		return errParam
 	}
 	u.Transport = parts[0]
@@ -235,15 +242,15 @@ func (u URI) appendTo(b []byte) []byte {
 	return b
 }
 
-// valid reports whether u would parse back to itself.
-func (u URI) valid() bool {
+// Valid reports whether u would parse back to itself.
+func (u URI) Valid() bool {
 	if u.User != "" && !isUserinfo(u.User) || !isHost(u.Host) || u.Port < 0 || u.Port > 65535 {
 		return false
 	}
 	if u.SessionID != "" && !isSessionID(u.SessionID) {
 		return false
 	}
-	if u.Transport == "" || !allAlphaNum(u.Transport) || len(u.Params) > maxPathURIs {
+	if u.Transport == "" || !allAlphaNum(u.Transport) || len(u.Params) > MaxPathURIs {
 		return false
 	}
 	for _, p := range u.Params {
@@ -254,6 +261,27 @@ func (u URI) valid() bool {
 	return true
 }
 
+// DefaultPort is the port of an MSRP URI without one (RFC 4975 section
+// 6).
+const DefaultPort = 2855
+
+// PortOrDefault returns u.Port, or DefaultPort when the URI has none.
+func (u URI) PortOrDefault() int {
+	if u.Port == 0 {
+		return DefaultPort
+	}
+	return u.Port
+}
+
+// Equal compares u and v as RFC 4975 section 6.1 says: scheme, host
+// (case-insensitive), port (absent is 2855), session-id (case-sensitive)
+// and transport (case-insensitive); userinfo and parameters are ignored.
+func (u URI) Equal(v URI) bool {
+	return u.Secure == v.Secure && len(u.Host) == len(v.Host) && equalFoldASCII(u.Host, v.Host) &&
+		u.PortOrDefault() == v.PortOrDefault() && u.SessionID == v.SessionID &&
+		len(u.Transport) == len(v.Transport) && equalFoldASCII(u.Transport, v.Transport)
+}
+
 // ParsePath parses a To-Path or From-Path value: MSRP URIs separated by
 // spaces, at most 16.
 func ParsePath(s string) ([]URI, error) {
@@ -261,8 +289,8 @@ func ParsePath(s string) ([]URI, error) {
 	if len(fields) == 0 {
 		return nil, uriError(s, errors.New("empty path"))
 	}
-	if len(fields) > maxPathURIs {
-		return nil, uriError(s, errors.New("more than "+strconv.Itoa(maxPathURIs)+" URIs"))
+	if len(fields) > MaxPathURIs {
+		return nil, uriError(s, errors.New("more than "+strconv.Itoa(MaxPathURIs)+" URIs"))
 	}
 	path := make([]URI, len(fields))
 	for i, f := range fields {
