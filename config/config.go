@@ -48,7 +48,14 @@ type SIP struct {
 	// CPIM wraps messages toward CPM users in message/cpim with IMDN
 	// headers (default true); false sends bare text/plain.
 	CPIM *bool `yaml:"cpim"`
+	// Sessions accepts and opens MSRP sessions (default true): large
+	// messages and files from CPM users, and messages toward them over the
+	// pager-mode limit (gateway.pager_max_bytes).
+	Sessions *bool `yaml:"sessions"`
 }
+
+// SessionsEnabled reports the effective value of Sessions.
+func (s SIP) SessionsEnabled() bool { return s.Sessions == nil || *s.Sessions }
 
 // CPIMEnabled reports the effective value of CPIM.
 func (s SIP) CPIMEnabled() bool { return s.CPIM == nil || *s.CPIM }

@@ -30,13 +30,18 @@ func (g *Gateway) deliverCPM(ctx context.Context, w work) {
 		g.finish(ctx, it, outcomeFailed, cpm.Failed, err.Error())
 		return
 	}
+	send := func() error { return g.deps.CPM.Send(ctx, &out) }
 	if n := len(out.Body); n > g.cfg.PagerMaxBytes {
-		reason := fmt.Sprintf("message of %d bytes exceeds the pager-mode limit of %d bytes and large-message mode (MSRP) is not available", n, g.cfg.PagerMaxBytes)
-		g.log.Warn("message toward CPM not sent: too large for pager mode", "seq", it.seq, "id", it.msg.ID, "to", it.msg.To, "bytes", n, "limit", g.cfg.PagerMaxBytes)
-		g.finish(ctx, it, outcomeFailed, cpm.Failed, reason)
-		return
+		cs, ok := g.deps.CPM.(cpmSessions)
+		if !ok || !g.sessions {
+			reason := fmt.Sprintf("message of %d bytes exceeds the pager-mode limit of %d bytes and large-message mode (MSRP) is not enabled", n, g.cfg.PagerMaxBytes)
+			g.log.Warn("message toward CPM not sent: too large for pager mode", "seq", it.seq, "id", it.msg.ID, "to", it.msg.To, "bytes", n, "limit", g.cfg.PagerMaxBytes)
+			g.finish(ctx, it, outcomeFailed, cpm.Failed, reason)
+			return
+		}
+		send = func() error { return g.sendLarge(ctx, cs, &out, it.msg.ID) }
 	}
-	if err := g.deps.CPM.Send(ctx, &out); err != nil {
+	if err := send(); err != nil {
 		if ctx.Err() != nil || temporary(err) {
 			g.retryLater(ctx, it, err)
 			return

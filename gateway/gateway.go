@@ -107,8 +107,13 @@ type Deps struct {
 	MMS       *MMSRoute    // nil: no MM7 link
 	IMPS      *IMPSRoute   // nil: no IMPS server
 	Charging  ChargingSink // nil: no charging records
-	Log       *slog.Logger
-	Now       func() time.Time // default time.Now
+	// LargeMessages sends messages toward CPM users that exceed
+	// Config.PagerMaxBytes in a large-message session (INVITE + MSRP);
+	// CPM must then be able to open sessions (sip.Endpoint with sessions
+	// enabled). Off: such messages fail with a report.
+	LargeMessages bool
+	Log           *slog.Logger
+	Now           func() time.Time // default time.Now
 }
 
 // Gateway is the hub. Create it with New, start it with Run, stop it with
@@ -119,19 +124,20 @@ type Gateway struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	sms     map[string]*smsRoute
-	mms     *mmsRoute
-	imps    *impsRoute
-	cpmQ    *workQueue
-	sched   *scheduler
-	locks   entryLocks
-	mo      *moAssembler
-	recv    *receiptWaits
-	stats   counters
-	dedupe  inflight
-	events  events
-	metrics metrics
-	lastSeq atomic.Uint64 // highest journal sequence written or restored
+	sms      map[string]*smsRoute
+	mms      *mmsRoute
+	imps     *impsRoute
+	cpmQ     *workQueue
+	sched    *scheduler
+	locks    entryLocks
+	mo       *moAssembler
+	recv     *receiptWaits
+	stats    counters
+	dedupe   inflight
+	events   events
+	metrics  metrics
+	lastSeq  atomic.Uint64 // highest journal sequence written or restored
+	sessions bool          // large-message mode toward CPM users
 
 	concatRef atomic.Uint32 // last SMS concatenation reference handed out
 	accepting chan struct{} // one token per MESSAGE being accepted (MaxAccepting)
@@ -184,6 +190,8 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		done:    make(chan struct{}),
 	}
 	g.mo = newMOAssembler(cfg.Reassembly)
+	_, canOpen := deps.CPM.(cpmSessions)
+	g.sessions = deps.LargeMessages && canOpen
 	g.accepting = make(chan struct{}, cfg.MaxAccepting)
 	g.dedupe.init()
 	for _, r := range deps.SMS {

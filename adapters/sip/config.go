@@ -94,7 +94,8 @@ type Config struct {
 	// frame that long. Default 5m.
 	MSRPIdleTimeout time.Duration `yaml:"msrp_idle_timeout"`
 	// MSRPAcceptTypes are the media types iwf receives in sessions
-	// (a=accept-types). Default ["message/cpim", "text/plain"].
+	// (a=accept-types). Default ["message/cpim", "text/plain", "*"]: files
+	// of any type come in file transfers.
 	MSRPAcceptTypes []string `yaml:"msrp_accept_types"`
 	// MSRPAcceptWrappedTypes are the media types iwf receives inside
 	// message/cpim (a=accept-wrapped-types). Default ["*"].

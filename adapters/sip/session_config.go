@@ -138,7 +138,7 @@ func (c Config) sessionDefaults() Config {
 		c.MSRPIdleTimeout = DefaultMSRPIdleTimeout
 	}
 	if len(c.MSRPAcceptTypes) == 0 {
-		c.MSRPAcceptTypes = []string{"message/cpim", "text/plain"}
+		c.MSRPAcceptTypes = []string{"message/cpim", "text/plain", "*"}
 	}
 	if len(c.MSRPAcceptWrappedTypes) == 0 {
 		c.MSRPAcceptWrappedTypes = []string{"*"}

@@ -112,6 +112,7 @@ sip:
   outbound_proxy: "sip:127.0.0.1:%d;transport=tcp"
   trusted_peers: ["127.0.0.0/8"]
   cpim: true
+  msrp_listen: "127.0.0.1:0"
 smpp:
   - name: smsc1
     address: %s

@@ -15,6 +15,7 @@ import (
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
 	"github.com/iwf-gateway/iwf/adapters/mms/mm7"
 	"github.com/iwf-gateway/iwf/adapters/mms/mm7test"
+	"github.com/iwf-gateway/iwf/sim/smsc"
 	"github.com/iwf-gateway/iwf/translate"
 )
 
@@ -30,6 +31,7 @@ func mmsE2E(t *testing.T) (*e2e, *mm7test.Relay) {
 	vaspPort := freeTestPort(t)
 	relay.SetVASP(fmt.Sprintf("http://127.0.0.1:%d/mm7", vaspPort), "relay", "in-secret")
 	e := newE2E(t, e2eOptions{
+		smsc:  smsc.Config{KeepSubmitted: true},
 		rules: "    - {match: \"+4477009005\", network: cpm}\n    - {match: \"+4477009002\", network: mms, route: mm7}\n",
 		extra: fmt.Sprintf(`mm7:
   relay_url: %s

@@ -166,6 +166,14 @@ func (in *instance) build(addrs *addressmap.Map) error {
 		deps.IMPS = &gateway.IMPSRoute{Name: c.Name, Link: cl, Workers: c.Workers, SenderForm: c.SenderForm,
 			Names: addressmap.IMPSConfig{Domain: c.Domain, RemoteDomains: c.RemoteDomains, CPMDomain: c.CPMDomain}}
 	}
+	if in.cfg.SIP.SessionsEnabled() {
+		if err := ep.EnableSessions(func(ctx context.Context, s *sip.IncomingSession) (sip.MessageHandler, error) {
+			return gw.HandleSession(ctx, s)
+		}); err != nil {
+			return err
+		}
+		deps.LargeMessages = true
+	}
 	gw, err = gateway.New(in.cfg.Gateway, deps)
 	in.gw = gw
 	return err

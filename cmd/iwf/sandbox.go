@@ -79,11 +79,23 @@ func startSandbox(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ 
 	}
 	sb.ua, err = sip.New(sip.Config{
 		Listen: []string{"udp:" + sandboxUAListen, "tcp:" + sandboxUAListen}, Domain: "cpm.example.net",
+		MSRPListen: "127.0.0.1:0",
 	}, log.With("component", "sim-cpm-ua"), func(_ context.Context, r *sip.Request) error {
 		logDelivered(log, r)
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	// Large messages reach the CPM user in MSRP sessions; the user agent
+	// takes them and logs what came.
+	if err := sb.ua.EnableSessions(func(_ context.Context, s *sip.IncomingSession) (sip.MessageHandler, error) {
+		return func(_ context.Context, m *sip.SessionMessage) error {
+			log.Info("CPM user received a large message over MSRP", "from", s.From, "to", s.RequestURI,
+				"content_type", m.ContentType, "bytes", len(m.Body))
+			return nil
+		}, nil
+	}); err != nil {
 		return nil, err
 	}
 	if err := sb.ua.Start(ctx); err != nil {

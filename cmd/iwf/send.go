@@ -32,6 +32,7 @@ func newSendCmd() *cobra.Command {
 		newSendKindCmd("im", "Send one SIP MESSAGE to iwf for an IMPS user and print the answer",
 			"  iwf send im --to wv:alice@imps.example.net --text 'Hello'",
 			"the IMPS recipient (wv:user@domain, im: or sip: URI in an IMPS domain)", false),
+		newSendFileCmd(),
 	)
 	return cmd
 }
