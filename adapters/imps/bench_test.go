@@ -2,6 +2,8 @@ package imps_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,44 @@ func BenchmarkSendMessage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSendMessageConcurrent measures SendMessage from 16 callers,
+// the gateway's default number of IMPS workers: with the default
+// batching, and with one transaction per document and a document per
+// caller in flight (as before batching), for comparison.
+func BenchmarkSendMessageConcurrent(b *testing.B) {
+	for _, bc := range []struct {
+		name            string
+		maxPosts, batch int
+	}{{"batched", 0, 0}, {"one-per-document", 16, 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			srv := newServer(b, impstest.Config{})
+			cfg := clientConfig(srv)
+			cfg.MaxPosts, cfg.MaxBatch = bc.maxPosts, bc.batch
+			h := start(b, srv, cfg, nil, true)
+			req := sendRequest("benchmark message", false)
+			b.ReportAllocs()
+			b.ResetTimer()
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Go(func() {
+					for next.Add(1) <= int64(b.N) {
+						if _, err := h.client.SendMessage(context.Background(), req); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			if got := len(srv.Sent()); got != b.N {
+				b.Fatalf("server got %d of %d", got, b.N)
+			}
+		})
+	}
 }
 
 // BenchmarkInbound measures NewMessage delivery (poll, handler,

@@ -386,7 +386,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	d := good.WithDefaults()
 	if d.Version != "1.2" || d.PollInterval != 5*time.Second || d.ClientID != "iwf" || d.Auth != imps.AuthPassword ||
-		d.MaxNotifications != imps.DefaultMaxNotifications {
+		d.MaxNotifications != imps.DefaultMaxNotifications || d.MaxPosts != imps.DefaultMaxPosts || d.MaxBatch != imps.DefaultMaxBatch {
 		t.Fatalf("defaults %+v", d)
 	}
 	for name, mutate := range map[string]func(*imps.Config){
@@ -397,6 +397,11 @@ func TestConfigValidate(t *testing.T) {
 		"auth":              func(c *imps.Config) { c.Auth = "kerberos" },
 		"keep_alive":        func(c *imps.Config) { c.KeepAliveTime = time.Millisecond },
 		"max_notifications": func(c *imps.Config) { c.MaxNotifications = -1 },
+		"max_posts":         func(c *imps.Config) { c.MaxPosts = -1 },
+		"max_batch":         func(c *imps.Config) { c.MaxBatch = 17 },
+		"max_batch over the answer limit": func(c *imps.Config) {
+			c.MaxBatch, c.Limits.MaxTransactions = 8, 4
+		},
 	} {
 		c := good
 		mutate(&c)

@@ -41,6 +41,15 @@ type Config struct {
 	// delivery) of one server answer whose GetMessage-Request is in flight
 	// or whose message waits for the Handler; default 4.
 	MaxNotifications int `yaml:"max_notifications"`
+	// MaxPosts bounds the documents carrying SendMessage-Requests in
+	// flight at once, each on a keep-alive connection of its own; the
+	// requests that arrive meanwhile wait and leave together. Default 4.
+	MaxPosts int `yaml:"max_posts"`
+	// MaxBatch is the most SendMessage-Requests (transactions) in one
+	// document; 1 sends each in a document of its own, for a server that
+	// takes one transaction per document. At most limits.max_transactions,
+	// since the answer carries as many responses. Default 8.
+	MaxBatch int `yaml:"max_batch"`
 
 	// Domain is the wv domain the CPM users appear in (used by translate).
 	Domain string `yaml:"domain"`
@@ -62,6 +71,8 @@ const (
 	DefaultReloginMax        = 30 * time.Second
 	DefaultMaxImmediatePolls = 16
 	DefaultMaxNotifications  = 4
+	DefaultMaxPosts          = 4
+	DefaultMaxBatch          = 8
 )
 
 // WithDefaults returns c with every zero field set to its default.
@@ -82,6 +93,8 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.ReloginMax, DefaultReloginMax)
 	setDefault(&c.MaxImmediatePolls, DefaultMaxImmediatePolls)
 	setDefault(&c.MaxNotifications, DefaultMaxNotifications)
+	setDefault(&c.MaxPosts, DefaultMaxPosts)
+	setDefault(&c.MaxBatch, DefaultMaxBatch)
 	return c
 }
 
@@ -114,6 +127,12 @@ func (c *Config) Validate() error {
 	check(d.ReloginMin < 0 || d.ReloginMax < d.ReloginMin, "relogin_max must be >= relogin_min >= 0")
 	check(d.MaxImmediatePolls < 1, "max_immediate_polls %d is under 1", d.MaxImmediatePolls)
 	check(d.MaxNotifications < 1, "max_notifications %d is under 1", d.MaxNotifications)
+	check(d.MaxPosts < 1, "max_posts %d is under 1", d.MaxPosts)
+	maxTransactions := d.Limits.MaxTransactions
+	if maxTransactions == 0 {
+		maxTransactions = wv.DefaultMaxTransactions
+	}
+	check(d.MaxBatch < 1 || d.MaxBatch > maxTransactions, "max_batch %d is not within 1..%d (limits.max_transactions)", d.MaxBatch, maxTransactions)
 	for _, dom := range d.RemoteDomains {
 		check(dom == "", "remote_domains holds an empty domain")
 	}

@@ -17,6 +17,15 @@
 //     response carries Poll = T;
 //   - transaction ids unique per session; responses matched to their
 //     request by TransactionID, with several requests in flight at once;
+//   - SendMessage-Requests of concurrent callers carried together, several
+//     transactions in one document (WV-CSP lets a document carry several):
+//     at most Config.MaxPosts such documents are in flight, and the
+//     requests that arrive meanwhile leave together, up to Config.MaxBatch
+//     per document, as soon as one of them is answered; a request that
+//     finds room leaves at once, so batching adds no wait at low load. Each
+//     transaction is answered on its own: a refused one fails its caller
+//     only, and a session that ends under a document fails its callers
+//     with a temporary error;
 //   - a new login, with back-off, after Disconnect or a response with
 //     result 600 (session expired), 601 (forced logout) or 604 (invalid
 //     session);

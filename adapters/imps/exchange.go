@@ -203,7 +203,7 @@ func (c *Client) post(ctx context.Context, op string, m wv.Message) (wv.Message,
 		return wv.Message{}, &TransportError{Op: op, Err: err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(c.maxSize)+1))
+	data, err := readAnswer(resp, c.maxSize)
 	if err != nil {
 		return wv.Message{}, &TransportError{Op: op, Err: err}
 	}
@@ -218,6 +218,18 @@ func (c *Client) post(ctx context.Context, op string, m wv.Message) (wv.Message,
 		return wv.Message{}, &TransportError{Op: op, Err: fmt.Errorf("answer: %w", err)}
 	}
 	return answer, nil
+}
+
+// readAnswer reads the body of resp, at most limit bytes and one more (so
+// that the decoder refuses a larger document), in one allocation when the
+// length is announced.
+func readAnswer(resp *http.Response, limit int) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= int64(limit) {
+		data := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, data)
+		return data, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 }
 
 // resultOf returns the Result of the response primitives that carry one.

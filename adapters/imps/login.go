@@ -107,37 +107,3 @@ func (c *Client) logout(ctx context.Context, s *session) error {
 	c.log.Info("imps: logged out", "session", s.id)
 	return nil
 }
-
-// SendMessage sends req in the current session (waiting for one up to
-// ctx) and returns the MessageID the server assigned ("" when the server
-// answered with a bare Status 200). A non-2xx result is
-// a *wv.StatusError (see its Temporary); a transport failure a temporary
-// *TransportError; ErrClosed once Shutdown or Close began.
-func (c *Client) SendMessage(ctx context.Context, req *wv.SendMessageRequest) (string, error) {
-	if !c.begin() {
-		return "", ErrClosed
-	}
-	defer c.inflight.Done()
-	s, err := c.waitSession(ctx)
-	if err != nil {
-		return "", err
-	}
-	rep, err := c.request(ctx, s, req, true)
-	if err != nil {
-		return "", err
-	}
-	resp, err := checkResult[*wv.SendMessageResponse]("SendMessage-Request", rep.primitive)
-	c.handOff(s, rep.inbound)
-	if err != nil || resp == nil {
-		return "", err
-	}
-	return resp.MessageID, nil
-}
-
-// handOff leaves server requests that arrived outside polling to the next
-// poll: they are unacknowledged, so the server offers them again.
-func (c *Client) handOff(s *session, inbound []wv.Transaction) {
-	if len(inbound) > 0 {
-		s.wantPoll()
-	}
-}

@@ -13,6 +13,11 @@
 // MessageNotification. Config.OnExchange sees every exchange: the client's
 // document as decoded and the answer as it is encoded.
 //
+// A document may carry several transactions (package wv reads at most 16):
+// each is answered in order under its own TransactionID, faults and the
+// duplicate check apply to each on its own, and OnSendMessage and Sent see
+// every SendMessage-Request accepted.
+//
 // Each account has an inbox. Inject queues a message: a NewMessage
 // (WV-CSP delivery method Push), or for an Account with Notify a
 // MessageNotification (Notify/Get: the MessageInfo without the content,

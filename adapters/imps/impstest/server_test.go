@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -377,4 +379,77 @@ func respondWith(t *testing.T, url, sid, txID string, p wv.Primitive) wv.Message
 		t.Fatalf("answer: %v\n%s", err, data)
 	}
 	return m
+}
+
+// postAll sends one document of request transactions and returns the
+// decoded answer.
+func postAll(t *testing.T, url, sid string, txs ...wv.Transaction) wv.Message {
+	t.Helper()
+	body, err := wv.Encode(wv.Message{Session: wv.SessionDescriptor{SessionType: wv.SessionInband, SessionID: sid},
+		Transactions: txs}, wv.Version12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url, impstest.ContentType, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	m, err := wv.Decode(data)
+	if err != nil {
+		t.Fatalf("answer: %v\n%s", err, data)
+	}
+	return m
+}
+
+func sendTx(id, text string) wv.Transaction {
+	return wv.Transaction{Descriptor: wv.TransactionDescriptor{TransactionMode: wv.ModeRequest, TransactionID: id},
+		Primitive: &wv.SendMessageRequest{ContentData: text, MessageInfo: wv.MessageInfo{ContentSize: uint32(len(text)),
+			Recipient: wv.Recipient{Users: []wv.User{{UserID: "wv:bob@imps.example.net"}}},
+			Sender:    wv.Sender{User: &wv.User{UserID: "wv:alice@cpm.example.net"}}}}}
+}
+
+// A document of several SendMessage-Requests is answered transaction by
+// transaction, in order and under each TransactionID; a fault, a
+// duplicate id or an expired session touches only the transactions it
+// applies to, and Sent and OnSendMessage see every one accepted.
+func TestSeveralTransactionsInOneDocument(t *testing.T) {
+	var mu sync.Mutex
+	var hooked []string
+	srv := newServer(t, impstest.Config{Accounts: map[string]impstest.Account{"u": {Password: "pw"}},
+		OnSendMessage: func(user string, s impstest.Sent) {
+			mu.Lock()
+			hooked = append(hooked, user+":"+s.Request.ContentData)
+			mu.Unlock()
+		}})
+	m := post(t, srv.URL(), "", &wv.LoginRequest{UserID: "u", Password: "pw", SessionCookie: "c"}, "0")
+	sid := m.Transactions[0].Primitive.(*wv.LoginResponse).SessionID
+	srv.FailNext("SendMessage-Request", 503, 1)
+	m = postAll(t, srv.URL(), sid, sendTx("1", "a"), sendTx("2", "b"), sendTx("2", "c"), sendTx("3", "d"))
+	var got []string
+	for i, tx := range m.Transactions {
+		got = append(got, fmt.Sprintf("%s %s %d", tx.Descriptor.TransactionMode, tx.Descriptor.TransactionID, code(t, m, i)))
+	}
+	want := []string{"Response 1 503", "Response 2 200", "Response 2 400", "Response 3 200"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("answers %v, want %v", got, want)
+	}
+	sent := srv.Sent()
+	if len(sent) != 2 || sent[0].Request.ContentData != "b" || sent[1].Request.ContentData != "d" ||
+		m.Transactions[1].Primitive.(*wv.SendMessageResponse).MessageID != sent[0].MessageID ||
+		m.Transactions[3].Primitive.(*wv.SendMessageResponse).MessageID != sent[1].MessageID {
+		t.Fatalf("sent %+v, answer %+v", sent, m.Transactions)
+	}
+	mu.Lock()
+	if !slices.Equal(hooked, []string{"u:b", "u:d"}) {
+		t.Errorf("OnSendMessage saw %v", hooked)
+	}
+	mu.Unlock()
+
+	srv.ExpireSessions()
+	m = postAll(t, srv.URL(), sid, sendTx("4", "e"), sendTx("5", "f"))
+	if len(m.Transactions) != 2 || code(t, m, 0) != wv.CodeSessionExpired || code(t, m, 1) != wv.CodeSessionExpired || len(srv.Sent()) != 2 {
+		t.Fatalf("expired session answered %+v; sent %d", m.Transactions, len(srv.Sent()))
+	}
 }

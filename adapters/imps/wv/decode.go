@@ -48,7 +48,9 @@ func Unmarshal(data []byte, m *Message) error {
 	return nil
 }
 
-// Decode parses one WV-CSP-Message within l. Errors wrap ErrSyntax,
+// Decode parses one WV-CSP-Message within l. The common form of the hot
+// primitives is read by a direct decoder (decode_direct.go), everything
+// else by encoding/xml, with the same result. Errors wrap ErrSyntax,
 // ErrDoctype, ErrTooLarge, ErrVersion, ErrInvalid or ErrUnknownPrimitive
 // (as *UnknownPrimitiveError); ResultFor turns them into the CSP Result to
 // answer with.
@@ -60,19 +62,32 @@ func (l Limits) Decode(data []byte) (Message, error) {
 	if len(data) > l.MaxSize {
 		return Message{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), l.MaxSize)
 	}
+	s, v, ok := decodeDirect(data, l)
+	if !ok {
+		var err error
+		if s, v, err = decodeReflect(data, l); err != nil {
+			return Message{}, err
+		}
+	}
+	if n := len(s.Transactions); n > l.MaxTransactions {
+		return Message{}, fmt.Errorf("%w: %d transactions, limit %d", ErrTooLarge, n, l.MaxTransactions)
+	}
+	return s.message(v)
+}
+
+// decodeReflect parses data with encoding/xml behind the token guard:
+// every form of XML the package accepts, and every error it reports.
+func decodeReflect(data []byte, l Limits) (xmlSession, Version, error) {
 	g := &tokenGuard{in: xml.NewDecoder(bytes.NewReader(data)), limits: l}
 	d := xml.NewTokenDecoder(g)
 	var doc xmlDocument
 	if err := d.Decode(&doc); err != nil {
-		return Message{}, classify(err)
+		return xmlSession{}, 0, classify(err)
 	}
 	if err := drain(d); err != nil {
-		return Message{}, classify(err)
+		return xmlSession{}, 0, classify(err)
 	}
-	if n := len(doc.Session.Transactions); n > l.MaxTransactions {
-		return Message{}, fmt.Errorf("%w: %d transactions, limit %d", ErrTooLarge, n, l.MaxTransactions)
-	}
-	return doc.Session.message(g.version)
+	return doc.Session, g.version, nil
 }
 
 // classify keeps errors that already wrap a sentinel of this package and

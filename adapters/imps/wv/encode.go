@@ -19,14 +19,30 @@ func Marshal(m Message) ([]byte, error) { return Encode(m, m.Version) }
 // message Decode would refuse: no transaction, a nil primitive, an unknown
 // session type or transaction mode, a result code outside 100-999, or text
 // that XML 1.0 cannot carry (invalid UTF-8, control characters).
+//
+// Documents whose primitives are all SendMessage-Request,
+// SendMessage-Response or Status are written by a direct encoder
+// (encode_direct.go), the others by encoding/xml; both write the same
+// bytes.
 func Encode(m Message, v Version) ([]byte, error) {
 	csp, trc, ok := v.namespaces()
 	if !ok {
 		return nil, fmt.Errorf("%w: %v", ErrVersion, v)
 	}
-	if err := validMessage(m); err != nil {
+	if err := validStructure(m); err != nil {
 		return nil, err
 	}
+	if directEncodable(m) {
+		return encodeDirect(m, csp, trc)
+	}
+	if err := validText(reflect.ValueOf(m)); err != nil {
+		return nil, err
+	}
+	return encodeReflect(m, csp, trc)
+}
+
+// encodeReflect writes m, validated, with encoding/xml.
+func encodeReflect(m Message, csp, trc string) ([]byte, error) {
 	s := xmlSession{Descriptor: m.Session, Transactions: make([]xmlTransaction, len(m.Transactions))}
 	for i, t := range m.Transactions {
 		s.Transactions[i] = xmlTransaction{Descriptor: t.Descriptor,
@@ -61,7 +77,11 @@ func (c xmlContent) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	return e.EncodeToken(start.End())
 }
 
-func validMessage(m Message) error {
+// validStructure checks what Decode would refuse apart from the text: the
+// session type, at least one transaction, and each transaction (see
+// validTransaction). The text is checked after it, so that a message
+// with both kinds of fault reports the structural one.
+func validStructure(m Message) error {
 	if err := validSession(m.Session); err != nil {
 		return err
 	}
@@ -73,7 +93,7 @@ func validMessage(m Message) error {
 			return err
 		}
 	}
-	return validText(reflect.ValueOf(m))
+	return nil
 }
 
 func validSession(s SessionDescriptor) error {
@@ -94,13 +114,26 @@ func validTransaction(t Transaction) error {
 	}
 	// Only this package's primitive types are encoded: a foreign type
 	// claiming a known name would write whatever its fields say.
-	if reflect.TypeOf(newPrimitive(t.Primitive.PrimitiveName())) != pv.Type() {
+	if !modelled(t.Primitive) {
 		return fmt.Errorf("%w: primitive %q of type %T", ErrUnknownPrimitive, t.Primitive.PrimitiveName(), t.Primitive)
 	}
 	if r, ok := resultOf(t.Primitive); ok {
 		return r.validate()
 	}
 	return nil
+}
+
+// modelled reports whether p is one of this package's primitive types,
+// the types newPrimitive makes.
+func modelled(p Primitive) bool {
+	switch p.(type) {
+	case *LoginRequest, *LoginResponse, *LogoutRequest, *Disconnect,
+		*KeepAliveRequest, *KeepAliveResponse, *PollingRequest, *Status,
+		*SendMessageRequest, *SendMessageResponse, *NewMessage, *MessageDelivered,
+		*DeliveryReportRequest, *GetMessageRequest, *GetMessageResponse, *MessageNotification:
+		return true
+	}
+	return false
 }
 
 // resultOf returns the Result of the primitives that carry one.
