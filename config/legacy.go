@@ -70,7 +70,8 @@ type IMPS struct {
 	// Name is the route name (default "imps").
 	Name string `yaml:"name"`
 	// Workers is how many SendMessage transactions may be in flight
-	// (default 16).
+	// (default 64: they are batched into few documents, and each waits
+	// mostly for its journal write).
 	Workers int `yaml:"workers"`
 	// SenderForm is "sender" (default: the CPM sender's wv id is written
 	// as the message's Sender) or "display" (for servers that only accept
@@ -88,7 +89,7 @@ func (p *IMPS) applyDefaults() {
 		p.Name = DefaultIMPSRoute
 	}
 	if p.Workers == 0 {
-		p.Workers = 16
+		p.Workers = 64
 	}
 	if p.SenderForm == "" {
 		p.SenderForm = gateway.SenderInSender

@@ -75,7 +75,7 @@ type IMPSLink interface {
 type IMPSRoute struct {
 	Name    string
 	Link    IMPSLink
-	Workers int // concurrent SendMessage transactions; default 16
+	Workers int // concurrent SendMessage transactions; default 64
 	// Names says which CPM recipients are IMPS users and how each side
 	// names the other's users.
 	Names addressmap.IMPSConfig

@@ -13,7 +13,7 @@ import (
 // Default worker counts of the MM7 and IMPS routes.
 const (
 	defaultMMSWorkers  = 16
-	defaultIMPSWorkers = 16
+	defaultIMPSWorkers = 64
 )
 
 // IMPSRoute.SenderForm values.

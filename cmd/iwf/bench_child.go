@@ -309,7 +309,7 @@ func newPeerBenchCmd(cmd *cobra.Command, o *peerBenchOptions, peer string, count
 	f.Float64Var(&o.Rate, "rate", 0, "messages per second; 0 sends as fast as --outstanding allows")
 	f.IntVar(&o.Outstanding, "outstanding", 64, "requests without a final response at once")
 	f.IntVar(&o.Sockets, "sockets", 4, "UDP sockets or TCP connections the load is spread over")
-	f.IntVar(&o.Workers, "workers", 0, "iwf's transactions in flight toward the "+peer+" (0: iwf's default, 16)")
+	f.IntVar(&o.Workers, "workers", 0, "iwf's transactions in flight toward the "+peer+" (0: iwf's default)")
 	f.BoolVar(&o.NoSync, "nosync", false, "journal without fsync (breaks durability; for comparison only)")
 	f.StringVar(&o.DataDir, "data-dir", "", "where iwf keeps its journal (default a temporary directory, removed after)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of iwf's whole run to this file")
