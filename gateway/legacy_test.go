@@ -173,15 +173,15 @@ func TestMMSRelayErrors(t *testing.T) {
 		}
 		l.eventually("failure", func() bool { return l.g.Stats().Failed == int64(i+1) })
 	}
-	var failed int
-	for _, r := range l.reports() {
-		if r.Status == cpm.Failed {
-			failed++
+	l.eventually("two negative reports", func() bool {
+		failed := 0
+		for _, r := range l.reports() {
+			if r.Status == cpm.Failed {
+				failed++
+			}
 		}
-	}
-	if failed != 2 {
-		t.Errorf("negative reports: %d, want 2 (%+v)", failed, l.reports())
-	}
+		return failed == 2
+	})
 }
 
 func TestMMSDeliveryReportFailed(t *testing.T) {
