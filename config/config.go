@@ -64,6 +64,10 @@ func (s SIP) CPIMEnabled() bool { return s.CPIM == nil || *s.CPIM }
 // lines in rotating files, on by default.
 type Charging struct {
 	gateway.ChargingConfig `yaml:",inline"`
+	// Kafka tunes the charging topic (<topic_prefix>.charging) used
+	// instead of the files when journal.backend is kafka; the files then
+	// take what the topic cannot while it is unreachable.
+	Kafka gateway.ChargingKafkaConfig `yaml:"kafka"`
 	// Enabled writes charging records (default true).
 	Enabled *bool `yaml:"enabled"`
 }
@@ -171,6 +175,7 @@ func (c *Config) Validate() error {
 	if c.Charging.MaxBytes < 0 || c.Charging.MaxAge < 0 || c.Charging.Flush < 0 {
 		add("charging", errors.New("max_bytes, max_age and flush must not be negative"))
 	}
+	add("charging.kafka", c.Charging.Kafka.Validate())
 	switch c.Journal.Backend {
 	case "local":
 		add("journal.local", c.Journal.Local.Validate())

@@ -86,10 +86,7 @@ func OpenChargingFiles(cfg ChargingConfig, log *slog.Logger) (*ChargingFiles, er
 
 // Charge writes the record of a chargeable event.
 func (c *ChargingFiles) Charge(e Event) {
-	line, err := json.Marshal(ChargingRecord{
-		Time: e.Time.UTC(), Event: e.Type, Network: e.Network, Direction: e.Direction, Route: e.Route,
-		MessageID: e.ID, Seq: e.Seq, From: e.From, To: e.To, Parts: e.Parts, Bytes: e.Bytes, Segments: e.Segments, Reason: e.Reason,
-	})
+	line, err := json.Marshal(newChargingRecord(e))
 	if err != nil {
 		return
 	}

@@ -134,6 +134,9 @@ type ChargingKafkaStats struct {
 	Spilling bool   // records go to the spill sink
 }
 
+// waitLogInterval is the least time between two logs of a full buffer.
+const waitLogInterval = time.Minute
+
 // chargingItem is a charged event and its record, marshalled once: a
 // record written again is the same bytes.
 type chargingItem struct {
@@ -150,7 +153,9 @@ type chargingItem struct {
 // goroutine writes the buffer in batches (Batch records, or what came
 // within Linger) and retries a failed write with back-off, batches in
 // order. When the buffer is full Charge waits: charging records are not
-// dropped, the pipeline slows down instead (logged once per outage).
+// dropped, the pipeline slows down instead (logged once a minute at
+// most).
+//
 // When writes have been failing for SpillAfter and a spill sink was
 // given (the charging files), records go to it instead: Charge no longer
 // waits, and the writer tries the topic with one batch every BackoffMax,
@@ -167,11 +172,11 @@ type ChargingKafka struct {
 	log   *slog.Logger
 	queue chan chargingItem
 
-	mu         sync.Mutex // guards the fields below it
+	mu         sync.Mutex // guards downSince, spillMode, spilling, waitLogged and overflow
 	downSince  time.Time  // first failed write of the current outage; zero while writes succeed
 	spillMode  chan struct{}
-	spilling   bool // spillMode is closed
-	waitLogged bool
+	spilling   bool      // spillMode is closed
+	waitLogged time.Time // when a full buffer was last logged; zero after an outage ends
 
 	lastAttempt time.Time // of the writer goroutine, and of Close after it ended
 
@@ -232,8 +237,9 @@ func newChargingRecord(e Event) ChargingRecord {
 // ChargingKafka).
 func (c *ChargingKafka) Charge(e Event) {
 	value, err := json.Marshal(newChargingRecord(e))
-	if err != nil { // only strings and numbers: cannot happen
+	if err != nil { // a time beyond year 9999
 		c.log.Error("charging: record does not marshal", "seq", e.Seq, "err", err)
+		c.lost.Add(1)
 		return
 	}
 	key := e.ID
@@ -254,8 +260,10 @@ func (c *ChargingKafka) Charge(e Event) {
 	}
 	c.mu.Lock()
 	spillMode, spilling := c.spillMode, c.spilling
-	logIt := !c.waitLogged && !spilling
-	c.waitLogged = true
+	logIt := !spilling && time.Since(c.waitLogged) >= waitLogInterval
+	if logIt {
+		c.waitLogged = time.Now()
+	}
 	c.mu.Unlock()
 	if spilling {
 		c.toSpill([]chargingItem{it})
@@ -380,7 +388,7 @@ func (c *ChargingKafka) wrote(n int) {
 	}
 	c.log.Info("charging: topic writable again", "down_for", time.Since(c.downSince).Round(time.Millisecond),
 		"spilled", c.spilled.Load())
-	c.downSince, c.waitLogged = time.Time{}, false
+	c.downSince, c.waitLogged = time.Time{}, time.Time{}
 	if c.spilling {
 		c.spillMode, c.spilling = make(chan struct{}), false
 	}

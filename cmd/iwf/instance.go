@@ -40,6 +40,10 @@ type instance struct {
 	gw       *gateway.Gateway
 	console  *console.Server
 
+	// chargingKafka, with the Kafka journal, writes the charging topic;
+	// charging then takes what the topic cannot.
+	chargingKafka *gateway.ChargingKafka
+
 	wg      sync.WaitGroup // Run loops of the gateway and the SMPP clients
 	gwErr   chan error
 	stopped bool
@@ -69,7 +73,7 @@ func startInstance(ctx context.Context, cfg *config.Config, log *slog.Logger) (i
 	if err != nil {
 		return nil, err
 	}
-	if err := in.build(addrs); err != nil {
+	if err := in.build(ctx, addrs); err != nil {
 		return nil, err
 	}
 	in.run(ctx)
@@ -105,7 +109,7 @@ func openJournal(ctx context.Context, cfg *config.Config, log *slog.Logger) (jou
 }
 
 // build creates the adapters and the gateway between them.
-func (in *instance) build(addrs *addressmap.Map) error {
+func (in *instance) build(ctx context.Context, addrs *addressmap.Map) error {
 	var gw *gateway.Gateway // the adapters' handlers call it once it exists
 	ep, err := sip.New(in.cfg.SIP.Config, in.log.With("component", "sip"), func(ctx context.Context, r *sip.Request) error {
 		return gw.HandleSIP(ctx, r)
@@ -130,7 +134,7 @@ func (in *instance) build(addrs *addressmap.Map) error {
 		})
 	}
 	if in.cfg.Charging.On() {
-		if in.charging, err = gateway.OpenChargingFiles(in.cfg.Charging.ChargingConfig, in.log.With("component", "charging")); err != nil {
+		if err := in.openCharging(ctx); err != nil {
 			return err
 		}
 	}
@@ -139,7 +143,10 @@ func (in *instance) build(addrs *addressmap.Map) error {
 		CPMOut: translate.SIPOutboundConfig{Domain: in.cfg.SIP.Domain, CPIM: in.cfg.SIP.CPIMEnabled()},
 		Log:    in.log.With("component", "gateway"),
 	}
-	if in.charging != nil {
+	switch {
+	case in.chargingKafka != nil:
+		deps.Charging = in.chargingKafka
+	case in.charging != nil:
 		deps.Charging = in.charging
 	}
 	if c := in.cfg.MM7; c != nil {
@@ -177,6 +184,43 @@ func (in *instance) build(addrs *addressmap.Map) error {
 	gw, err = gateway.New(in.cfg.Gateway, deps)
 	in.gw = gw
 	return err
+}
+
+// openCharging opens the charging files and, with the Kafka journal, the
+// charging topic <topic_prefix>.charging in front of them: the files then
+// take only the records the topic cannot (see gateway.ChargingKafka).
+func (in *instance) openCharging(ctx context.Context) error {
+	log := in.log.With("component", "charging")
+	files, err := gateway.OpenChargingFiles(in.cfg.Charging.ChargingConfig, log)
+	if err != nil {
+		return err
+	}
+	in.charging = files
+	kj, ok := in.journal.(*kafka.Journal)
+	if in.cfg.Journal.Backend != "kafka" || !ok {
+		return nil
+	}
+	tw, err := kj.TopicWriter(ctx, "charging")
+	if err != nil {
+		return fmt.Errorf("charging: %w", err)
+	}
+	if in.chargingKafka, err = gateway.NewChargingKafka(in.cfg.Charging.Kafka, chargingTopic{tw}, files, log); err != nil {
+		_ = tw.Close()
+		return err
+	}
+	return nil
+}
+
+// chargingTopic is the Kafka journal's TopicWriter as the gateway's
+// RecordWriter.
+type chargingTopic struct{ *kafka.TopicWriter }
+
+func (t chargingTopic) Write(ctx context.Context, recs []gateway.Record) error {
+	trs := make([]kafka.TopicRecord, len(recs))
+	for i, r := range recs {
+		trs[i] = kafka.TopicRecord(r)
+	}
+	return t.TopicWriter.Write(ctx, trs)
 }
 
 // run starts the gateway's pipeline and the SMPP binds.
@@ -228,6 +272,9 @@ func (in *instance) shutdown(ctx context.Context) error {
 	if in.console != nil {
 		errs = append(errs, in.console.Shutdown(ctx))
 	}
+	if in.chargingKafka != nil {
+		errs = append(errs, in.chargingKafka.Close(ctx))
+	}
 	if in.charging != nil {
 		errs = append(errs, in.charging.Close())
 	}
@@ -264,6 +311,11 @@ func (in *instance) close() {
 	in.wg.Wait()
 	if in.console != nil {
 		_ = in.console.Close()
+	}
+	if in.chargingKafka != nil {
+		done, cancel := context.WithCancel(context.Background())
+		cancel() // no waiting: what is buffered goes to the files
+		_ = in.chargingKafka.Close(done)
 	}
 	if in.charging != nil {
 		_ = in.charging.Close()

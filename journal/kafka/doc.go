@@ -11,6 +11,8 @@
 // min.insync.replicas of a majority of the replicas (so "all in-sync
 // replicas" is never one) and max.message.bytes to fit
 // Config.MaxRecordBytes. Existing topics are used as they are.
+// TopicWriter creates and writes further topics under the same prefix
+// (the gateway's charging records, <prefix>.charging).
 //
 // # Writes
 //
