@@ -132,16 +132,7 @@ func (e *Endpoint) buildInvite(s *session, o *OutgoingSession, l *listener) (*si
 	if err := e.offer(s, o); err != nil {
 		return nil, err
 	}
-	req := sip.NewRequest(sip.INVITE, ruri)
-	fromH := &sip.FromHeader{Address: from, Params: sip.NewParams()}
-	fromH.Params.Add("tag", randomToken(8))
-	callID := sip.CallIDHeader(randomToken(16) + "@" + e.cfg.Domain)
-	maxFwd := sip.MaxForwardsHeader(70)
-	req.AppendHeader(fromH)
-	req.AppendHeader(&sip.ToHeader{Address: to, Params: sip.NewParams()})
-	req.AppendHeader(&callID)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
-	req.AppendHeader(&maxFwd)
+	req := e.newOutOfDialog(sip.INVITE, ruri, from, to)
 	e.appendInviteHeaders(req, s, o, e.contactFor(l.network, l.addr, s.kind))
 	ct := sip.ContentTypeHeader("application/sdp")
 	req.AppendHeader(&ct)

@@ -109,16 +109,7 @@ func (e *Endpoint) buildRequest(m *Outgoing) (*sip.Request, error) {
 	if err := parseSIPURI(toStr, &to, "To"); err != nil {
 		return nil, err
 	}
-	req := sip.NewRequest(sip.MESSAGE, ruri)
-	fromH := &sip.FromHeader{Address: from, Params: sip.NewParams()}
-	fromH.Params.Add("tag", randomToken(8))
-	callID := sip.CallIDHeader(randomToken(16) + "@" + e.cfg.Domain)
-	maxFwd := sip.MaxForwardsHeader(70)
-	req.AppendHeader(fromH)
-	req.AppendHeader(&sip.ToHeader{Address: to, Params: sip.NewParams()})
-	req.AppendHeader(&callID)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.MESSAGE})
-	req.AppendHeader(&maxFwd)
+	req := e.newOutOfDialog(sip.MESSAGE, ruri, from, to)
 	e.appendCPMHeaders(req, m)
 	req.SetBody(m.Body)
 	e.route(req, &ruri)
@@ -216,4 +207,20 @@ func randomToken(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// newOutOfDialog starts a request that opens a transaction or a dialog:
+// From with a fresh tag, To, a fresh Call-ID, CSeq 1 and Max-Forwards.
+func (e *Endpoint) newOutOfDialog(method sip.RequestMethod, ruri, from, to sip.Uri) *sip.Request {
+	req := sip.NewRequest(method, ruri)
+	fromH := &sip.FromHeader{Address: from, Params: sip.NewParams()}
+	fromH.Params.Add("tag", randomToken(8))
+	callID := sip.CallIDHeader(randomToken(16) + "@" + e.cfg.Domain)
+	maxFwd := sip.MaxForwardsHeader(70)
+	req.AppendHeader(fromH)
+	req.AppendHeader(&sip.ToHeader{Address: to, Params: sip.NewParams()})
+	req.AppendHeader(&callID)
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: method})
+	req.AppendHeader(&maxFwd)
+	return req
 }

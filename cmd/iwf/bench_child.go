@@ -319,14 +319,24 @@ func newPeerBenchCmd(cmd *cobra.Command, o *peerBenchOptions, peer string, count
 	return cmd
 }
 
-func (o *peerBenchOptions) validate() error {
+// validateLoad checks the load flags every bench shares.
+func validateLoad(count int, rate float64, outstanding, sockets int) error {
 	switch {
-	case o.Count < 1 || o.Count > 50_000_000:
+	case count < 1 || count > 50_000_000:
 		return errors.New("bench: --count must be 1..50000000")
-	case o.Rate < 0:
+	case rate < 0:
 		return errors.New("bench: --rate must not be negative")
-	case o.Outstanding < 1 || o.Sockets < 1 || o.Sockets > 64:
+	case outstanding < 1 || sockets < 1 || sockets > 64:
 		return errors.New("bench: --outstanding must be positive and --sockets 1..64")
+	}
+	return nil
+}
+
+func (o *peerBenchOptions) validate() error {
+	if err := validateLoad(o.Count, o.Rate, o.Outstanding, o.Sockets); err != nil {
+		return err
+	}
+	switch {
 	case o.Workers < 0 || o.Workers > 1024:
 		return errors.New("bench: --workers must be 0..1024")
 	case o.Timeout <= 0 || o.DrainTimeout <= 0:

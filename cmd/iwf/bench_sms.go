@@ -99,13 +99,10 @@ func newBenchSMSCmd() *cobra.Command {
 }
 
 func (o *benchSMSOptions) validate() error {
+	if err := validateLoad(o.Count, o.Rate, o.Outstanding, o.Sockets); err != nil {
+		return err
+	}
 	switch {
-	case o.Count < 1 || o.Count > 50_000_000:
-		return errors.New("bench: --count must be 1..50000000")
-	case o.Rate < 0:
-		return errors.New("bench: --rate must not be negative")
-	case o.Outstanding < 1 || o.Sockets < 1 || o.Sockets > 64:
-		return errors.New("bench: --outstanding must be positive and --sockets 1..64")
 	case o.Throttle < 0 || o.Throttle > 1:
 		return errors.New("bench: --throttle must be 0..1")
 	case o.DropEvery < 0 || o.Binds < 1 || o.Window < 1:
