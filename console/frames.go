@@ -66,6 +66,8 @@ type RouteStatus struct {
 	Route         string  `json:"route"`
 	Ready         bool    `json:"ready"`
 	Depth         int     `json:"depth"`
+	Links         int     `json:"links"`    // connections (SMPP binds, the IMPS session); 0: the link has none
+	LinksUp       int     `json:"links_up"` // of which up
 	AcceptedPerS  float64 `json:"accepted_per_s"`
 	DeliveredPerS float64 `json:"delivered_per_s"`
 	FailedPerS    float64 `json:"failed_per_s"`
@@ -85,7 +87,9 @@ func (h *hub) tickFrameOf(now time.Time, st gateway.Stats) TickFrame {
 		f.Throughput = w[len(w)-1]
 	}
 	for _, q := range st.Queues {
-		f.Routes = append(f.Routes, h.routeStatus(now, q.Route, q.Ready, q.Depth))
+		rs := h.routeStatus(now, q.Route, q.Ready, q.Depth)
+		rs.Links, rs.LinksUp = q.Links, q.LinksUp
+		f.Routes = append(f.Routes, rs)
 	}
 	if f.Routes == nil {
 		f.Routes = []RouteStatus{}

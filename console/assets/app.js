@@ -209,7 +209,9 @@
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "route-row");
       cell(tr, r.route, "mono");
-      cell(tr, r.ready ? "up" : "down", r.ready ? "up" : "down");
+      let state = r.ready ? "up" : "down";
+      if (r.links > 0) state += " (" + r.links_up + "/" + r.links + " up)";
+      cell(tr, state, r.ready ? "up" : "down");
       cell(tr, num(r.depth), "num");
       cell(tr, num(r.accepted_per_s), "num");
       cell(tr, num(r.delivered_per_s), "num");
