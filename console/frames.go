@@ -43,6 +43,7 @@ type TickFrame struct {
 	Time             time.Time     `json:"time"`
 	Ready            bool          `json:"ready"`
 	Routes           []RouteStatus `json:"routes"`
+	Links            []LinkView    `json:"links"`            // each SMPP bind, SIP listener, IMPS session
 	ScheduledTimers  int           `json:"scheduled_timers"` // the retry backlog: retries and expiries waiting
 	AwaitingReceipts int64         `json:"awaiting_receipts"`
 	PendingFragments int           `json:"pending_fragments"`
@@ -57,6 +58,13 @@ type TickFrame struct {
 	Clients          int           `json:"clients"`
 	Dropped          int64         `json:"dropped"`    // event frames this client missed
 	Throughput       Bucket        `json:"throughput"` // the chart's current bucket
+}
+
+// LinkView is one connection in the tick, with its rate since the last
+// tick a client saw.
+type LinkView struct {
+	gateway.LinkStatus
+	PerS float64 `json:"per_s"` // submits (SMPP) or requests (SIP) per second
 }
 
 // RouteStatus is one route in the tick: an SMSC bind, the MM7 link, the
@@ -94,7 +102,27 @@ func (h *hub) tickFrameOf(now time.Time, st gateway.Stats) TickFrame {
 	if f.Routes == nil {
 		f.Routes = []RouteStatus{}
 	}
+	f.Links = h.linkViews(now, st.Links)
 	return f
+}
+
+// linkViews adds to each link its rate since the previous tick frame.
+// It runs on the run goroutine only.
+func (h *hub) linkViews(now time.Time, links []gateway.LinkStatus) []LinkView {
+	out := make([]LinkView, 0, len(links))
+	dt := now.Sub(h.lastLinksAt).Seconds()
+	next := make(map[string]uint64, len(links))
+	for _, l := range links {
+		key := l.Route + "\x00" + l.Name
+		v := LinkView{LinkStatus: l}
+		if prev, ok := h.lastLinks[key]; ok && dt > 0 && l.Count >= prev {
+			v.PerS = round1(float64(l.Count-prev) / dt)
+		}
+		next[key] = l.Count
+		out = append(out, v)
+	}
+	h.lastLinks, h.lastLinksAt = next, now
+	return out
 }
 
 func (h *hub) routeStatus(now time.Time, route string, ready bool, depth int) RouteStatus {

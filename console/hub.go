@@ -42,6 +42,8 @@ type hub struct {
 	recent      *series            // last seconds, from the outcome counters
 	routes      map[string]*series // per route, from the events; run goroutine only
 	lastTotals  [nQuantities]int64 // outcome counters at the last sample; run goroutine only
+	lastLinks   map[string]uint64  // link counters at the last tick frame; run goroutine only
+	lastLinksAt time.Time
 	sampled     bool
 
 	mu          sync.Mutex

@@ -71,6 +71,7 @@ type Stats struct {
 	Outcomes                          []OutcomeCount
 	Latencies                         []LatencyStats
 	EventsDropped                     int64 // events a slow subscriber missed
+	Links                             []LinkStatus
 	ScheduledTimers, PendingFragments int
 }
 
@@ -122,6 +123,7 @@ func (g *Gateway) Stats() Stats {
 	}
 	s.Outcomes, s.Latencies = g.metrics.snapshot()
 	s.EventsDropped = g.events.dropped.Load()
+	s.Links = g.links()
 	if r := g.mms; r != nil {
 		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: true})
 	}

@@ -219,6 +219,20 @@
       rows.push(tr);
     }
     body.replaceChildren(...rows);
+    const links = [];
+    for (const l of t.links || []) {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-testid", "link-row");
+      const up = l.state === "bound" || l.state === "up" || l.state === "listening";
+      cell(tr, l.route, "mono");
+      cell(tr, l.name, "mono");
+      cell(tr, l.state, up ? "up" : "down");
+      cell(tr, l.since ? new Date(l.since).toLocaleTimeString() : "", "");
+      cell(tr, num(l.per_s), "num");
+      cell(tr, num(l.errors), "num");
+      links.push(tr);
+    }
+    $("links").replaceChildren(...links);
   }
 
   // ---- the feed ----------------------------------------------------------
