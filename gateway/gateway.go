@@ -190,6 +190,12 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		done:    make(chan struct{}),
 	}
 	g.mo = newMOAssembler(cfg.Reassembly)
+	// Concatenation references start at a random point, so a restart does
+	// not hand out again the references of messages a handset may still
+	// be reassembling.
+	var seed [2]byte
+	_, _ = rand.Read(seed[:])
+	g.concatRef.Store(uint32(seed[0])<<8 | uint32(seed[1]))
 	_, canOpen := deps.CPM.(cpmSessions)
 	g.sessions = deps.LargeMessages && canOpen
 	g.accepting = make(chan struct{}, cfg.MaxAccepting)
