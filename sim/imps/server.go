@@ -9,6 +9,7 @@ import (
 
 	"github.com/iwf-gateway/iwf/adapters/imps/impstest"
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
+	"github.com/iwf-gateway/iwf/sim"
 )
 
 // DefaultEchoDelay is the wait before an echo is queued.
@@ -57,13 +58,8 @@ type Server struct {
 	log *slog.Logger
 	srv *impstest.Server
 
-	ctx    context.Context // ends on Close; bounds the echoes
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // echoes
-
-	mu     sync.Mutex
-	closed bool // no echo is added to wg once set
-	once   sync.Once
+	later *sim.Later // the echoes
+	once  sync.Once
 }
 
 // New starts a server on 127.0.0.1:0; a nil log discards.
@@ -79,10 +75,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	for user, pass := range cfg.Accounts {
 		accounts[user] = impstest.Account{Password: pass}
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.later = sim.NewLater()
 	srv, err := impstest.NewServer(impstest.Config{Accounts: accounts, OnSendMessage: s.onSendMessage})
 	if err != nil {
-		s.cancel()
+		s.later.Close()
 		return nil, err
 	}
 	s.srv = srv
@@ -124,11 +120,7 @@ func (s *Server) SetDelay(d time.Duration) { s.srv.SetDelay(d) }
 // every goroutine. It is idempotent.
 func (s *Server) Close() error {
 	s.once.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		s.cancel()
-		s.wg.Wait()
+		s.later.Close()
 		s.srv.Close()
 	})
 	return nil
@@ -145,25 +137,16 @@ func (s *Server) onSendMessage(user string, sent impstest.Sent) {
 		s.log.Debug("imps: message not echoed", "message_id", sent.MessageID, "err", err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed || len(echoes) == 0 {
+	if len(echoes) == 0 {
 		return
 	}
-	s.wg.Go(func() { s.echo(user, sent.MessageID, echoes) })
+	s.later.After(s.cfg.EchoDelay, func(ctx context.Context) { s.echo(ctx, user, sent.MessageID, echoes) })
 }
 
-// echo waits EchoDelay and queues the echoes in user's inbox.
-func (s *Server) echo(user, id string, echoes []wv.NewMessage) {
-	t := time.NewTimer(s.cfg.EchoDelay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-s.ctx.Done():
-		return
-	}
+// echo queues the echoes in user's inbox.
+func (s *Server) echo(ctx context.Context, user, id string, echoes []wv.NewMessage) {
 	for _, m := range echoes {
-		echoID, err := s.srv.Inject(s.ctx, user, m)
+		echoID, err := s.srv.Inject(ctx, user, m)
 		if err != nil {
 			s.log.Warn("imps: echo not queued", "message_id", id, "err", err)
 			return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/iwf-gateway/iwf/adapters/mms/mm7"
 	"github.com/iwf-gateway/iwf/adapters/mms/mm7test"
+	"github.com/iwf-gateway/iwf/sim"
 )
 
 // DefaultReportDelay is the wait before a delivery report or an echo.
@@ -56,13 +57,8 @@ type MMSC struct {
 	log   *slog.Logger
 	relay *mm7test.Relay
 
-	ctx    context.Context // ends on Close; bounds the echoes
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // echoes
-
-	mu     sync.Mutex
-	closed bool // no echo is added to wg once set
-	once   sync.Once
+	later *sim.Later // the echoes
+	once  sync.Once
 }
 
 // New starts a relay on 127.0.0.1:0; a nil log discards.
@@ -74,7 +70,7 @@ func New(cfg Config, log *slog.Logger) (*MMSC, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &MMSC{cfg: cfg.withDefaults(), log: log}
-	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.later = sim.NewLater()
 	relay, err := mm7test.NewRelay(mm7test.Config{
 		Username: m.cfg.Username, Password: m.cfg.Password,
 		VASPURL: m.cfg.VASPURL, VASPUsername: m.cfg.VASPUsername, VASPPassword: m.cfg.VASPPassword,
@@ -82,7 +78,7 @@ func New(cfg Config, log *slog.Logger) (*MMSC, error) {
 		OnSubmit:    m.onSubmit,
 	})
 	if err != nil {
-		m.cancel()
+		m.later.Close()
 		return nil, err
 	}
 	m.relay = relay
@@ -116,12 +112,8 @@ func (m *MMSC) SetFault(f mm7test.Fault) { m.relay.SetFault(f) }
 // goroutine. It is idempotent.
 func (m *MMSC) Close() error {
 	m.once.Do(func() {
-		m.mu.Lock()
-		m.closed = true
-		m.mu.Unlock()
-		m.cancel()
+		m.later.Close()
 		m.relay.Close()
-		m.wg.Wait()
 	})
 	return nil
 }
@@ -137,24 +129,12 @@ func (m *MMSC) onSubmit(s mm7test.Submit) {
 		m.log.Debug("mmsc: submit not echoed: no sender address or no recipient", "message_id", s.MessageID)
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return
-	}
-	m.wg.Go(func() { m.echo(s.MessageID, req, s.Message.Attachments) })
+	m.later.After(m.cfg.ReportDelay, func(ctx context.Context) { m.echo(ctx, s.MessageID, req, s.Message.Attachments) })
 }
 
-// echo waits ReportDelay and posts req with parts to the VASP.
-func (m *MMSC) echo(id string, req mm7.DeliverReq, parts []mm7.Part) {
-	t := time.NewTimer(m.cfg.ReportDelay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-m.ctx.Done():
-		return
-	}
-	st, err := m.relay.InjectDeliver(m.ctx, req, parts)
+// echo posts req with parts to the VASP.
+func (m *MMSC) echo(ctx context.Context, id string, req mm7.DeliverReq, parts []mm7.Part) {
+	st, err := m.relay.InjectDeliver(ctx, req, parts)
 	if err != nil {
 		m.log.Warn("mmsc: echo not accepted", "message_id", id, "status", int(st), "err", err)
 		return
