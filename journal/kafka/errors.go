@@ -3,14 +3,16 @@ package kafka
 import (
 	"errors"
 	"fmt"
+
+	"github.com/iwf-gateway/iwf/journal"
 )
 
-// Entry bounds, the same as journal/local's. An entry beyond them is
+// Entry bounds (journal.MaxDataSize and friends). An entry beyond them is
 // rejected by Put with an *EntryError and nothing of that Put is written.
 const (
-	MaxDataSize = 1 << 20 // bytes of Entry.Data
-	MaxRefs     = 16      // refs per entry, gathered over its versions
-	MaxRefSize  = 256     // bytes per ref
+	MaxDataSize = journal.MaxDataSize // bytes of Entry.Data
+	MaxRefs     = journal.MaxRefs     // refs per entry
+	MaxRefSize  = journal.MaxRefSize  // bytes per ref
 )
 
 // Errors a Kafka journal returns besides the journal package's.

@@ -3,7 +3,6 @@ package local
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/iwf-gateway/iwf/journal"
@@ -44,33 +43,16 @@ type recordHeader struct {
 	dataOff   int
 }
 
-// minUnixNano and maxUnixNano bound the times a record can hold.
-var (
-	minUnixNano = time.Unix(0, math.MinInt64)
-	maxUnixNano = time.Unix(0, math.MaxInt64)
-)
-
 // checkEntry reports why e cannot be stored, or "" when it can.
 func checkEntry(e *journal.Entry) (reason string, err error) {
+	reason, tooLarge := journal.EntryProblem(e)
 	switch {
-	case e.State < journal.Open || e.State > journal.Dead:
-		return fmt.Sprintf("state %d", e.State), ErrInvalidEntry
-	case len(e.Data) > MaxDataSize:
-		return fmt.Sprintf("data %d bytes exceeds %d", len(e.Data), MaxDataSize), ErrTooLarge
-	case len(e.Refs) > MaxRefs:
-		return fmt.Sprintf("%d refs exceed %d", len(e.Refs), MaxRefs), ErrTooLarge
-	case !e.Time.IsZero() && (e.Time.Before(minUnixNano) || e.Time.After(maxUnixNano)):
-		return fmt.Sprintf("time %v out of range", e.Time), ErrInvalidEntry
+	case reason == "":
+		return "", nil
+	case tooLarge:
+		return reason, ErrTooLarge
 	}
-	for i, r := range e.Refs {
-		if r == "" {
-			return fmt.Sprintf("ref %d is empty", i), ErrInvalidEntry
-		}
-		if len(r) > MaxRefSize {
-			return fmt.Sprintf("ref %d is %d bytes, more than %d", i, len(r), MaxRefSize), ErrTooLarge
-		}
-	}
-	return "", nil
+	return reason, ErrInvalidEntry
 }
 
 // encodeRecord appends the record of e (which checkEntry accepted) to dst.
