@@ -16,23 +16,14 @@ import (
 )
 
 func newDecodeIMPSCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "imps FILE",
-		Short: "Print a WV-CSP (IMPS) XML document: session, transactions, primitives, content",
-		Long: "Print a WV-CSP 1.1/1.2 XML document. FILE (- for standard input) holds the document, optionally\n" +
-			"preceded by an HTTP start line and headers. BASE64 content is decoded; binary content is shown\n" +
-			"as its size and the hex of its first 32 bytes. What the codec refuses (a DOCTYPE, an unknown\n" +
-			"primitive, a bound exceeded) is reported with the CSP result the server would answer, and the\n" +
+	return decodeFileCmd("imps FILE",
+		"Print a WV-CSP (IMPS) XML document: session, transactions, primitives, content",
+		"Print a WV-CSP 1.1/1.2 XML document. FILE (- for standard input) holds the document, optionally\n"+
+			"preceded by an HTTP start line and headers. BASE64 content is decoded; binary content is shown\n"+
+			"as its size and the hex of its first 32 bytes. What the codec refuses (a DOCTYPE, an unknown\n"+
+			"primitive, a bound exceeded) is reported with the CSP result the server would answer, and the\n"+
 			"exit status is non-zero.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := readDecodeInput(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			return decodeIMPS(cmd.OutOrStdout(), data)
-		},
-	}
+		decodeIMPS)
 }
 
 func decodeIMPS(out io.Writer, data []byte) error {

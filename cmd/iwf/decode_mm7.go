@@ -21,26 +21,33 @@ import (
 
 func newDecodeMM7Cmd() *cobra.Command {
 	var lim mm7.Limits
-	cmd := &cobra.Command{
-		Use:   "mm7 FILE",
-		Short: "Print an MM7 (3GPP TS 23.140) request or response: operation, addresses, status, parts",
-		Long: "Print an MM7 message. FILE (- for standard input) holds a whole HTTP request or response\n" +
-			"(start line, headers, body; the Content-Type header is taken from it), a MIME body that starts\n" +
-			"with its own Content-Type header block or with its first boundary line, or a bare SOAP envelope.\n" +
-			"What the codec refuses is reported with the MM7 status the peer would get, and the exit status\n" +
+	cmd := decodeFileCmd("mm7 FILE",
+		"Print an MM7 (3GPP TS 23.140) request or response: operation, addresses, status, parts",
+		"Print an MM7 message. FILE (- for standard input) holds a whole HTTP request or response\n"+
+			"(start line, headers, body; the Content-Type header is taken from it), a MIME body that starts\n"+
+			"with its own Content-Type header block or with its first boundary line, or a bare SOAP envelope.\n"+
+			"What the codec refuses is reported with the MM7 status the peer would get, and the exit status\n"+
 			"is non-zero.",
+		func(out io.Writer, data []byte) error { return decodeMM7(out, data, lim) })
+	cmd.Flags().BoolVar(&lim.LenientContentRef, "lenient-content-ref", false,
+		"accept a Content href naming no part when there is a single attachment")
+	return cmd
+}
+
+// decodeFileCmd is a `decode` subcommand that reads FILE (or - for
+// standard input) and prints it with decode.
+func decodeFileCmd(use, short, long string, decode func(io.Writer, []byte) error) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Long: long,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := readDecodeInput(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			return decodeMM7(cmd.OutOrStdout(), data, lim)
+			return decode(cmd.OutOrStdout(), data)
 		},
 	}
-	cmd.Flags().BoolVar(&lim.LenientContentRef, "lenient-content-ref", false,
-		"accept a Content href naming no part when there is a single attachment")
-	return cmd
 }
 
 // maxDecodeInput bounds what the decode commands read; every codec

@@ -15,22 +15,13 @@ import (
 )
 
 func newDecodeMSRPCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "msrp FILE",
-		Short: "Print MSRP (RFC 4975) frames: start line, paths, ranges, reports, body, continuation flag",
-		Long: "Print one or more MSRP frames read back to back from FILE (- for standard input), lines ending\n" +
-			"in CRLF as on the wire. A text body is shown quoted, any other as its size and the hex of its\n" +
-			"first 32 bytes. A malformed or truncated frame is reported with the codec's error after the\n" +
+	return decodeFileCmd("msrp FILE",
+		"Print MSRP (RFC 4975) frames: start line, paths, ranges, reports, body, continuation flag",
+		"Print one or more MSRP frames read back to back from FILE (- for standard input), lines ending\n"+
+			"in CRLF as on the wire. A text body is shown quoted, any other as its size and the hex of its\n"+
+			"first 32 bytes. A malformed or truncated frame is reported with the codec's error after the\n"+
 			"frames before it, and the exit status is non-zero.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := readDecodeInput(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			return decodeMSRP(cmd.OutOrStdout(), data)
-		},
-	}
+		decodeMSRP)
 }
 
 func decodeMSRP(out io.Writer, data []byte) error {
