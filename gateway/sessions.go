@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"mime"
 
 	"github.com/iwf-gateway/iwf/adapters/sip"
 	"github.com/iwf-gateway/iwf/addressmap"
@@ -92,10 +93,8 @@ func (g *Gateway) sendLarge(ctx context.Context, cs cpmSessions, out *sip.Outgoi
 
 // mediaType is a Content-Type without its parameters.
 func mediaType(ct string) string {
-	for i := 0; i < len(ct); i++ {
-		if ct[i] == ';' || ct[i] == ' ' {
-			return ct[:i]
-		}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		return mt
 	}
 	return ct
 }

@@ -81,21 +81,9 @@ type QueueStats struct {
 	Depth int
 	Ready bool
 	// Links and LinksUp count the route's connections (SMPP binds, the
-	// IMPS session) when its link says; both 0 when it does not (MM7 over
-	// HTTP has no standing connection).
+	// IMPS session) from Stats.Links; both 0 for a route without standing
+	// connections (MM7 over HTTP) or whose link does not describe them.
 	Links, LinksUp int
-}
-
-// linkCounter is implemented by links that can count their connections.
-type linkCounter interface {
-	Links() (up, total int)
-}
-
-func withLinks(q QueueStats, link any) QueueStats {
-	if lc, ok := link.(linkCounter); ok {
-		q.LinksUp, q.Links = lc.Links()
-	}
-	return q
 }
 
 // Stats returns a snapshot; safe to call at any time.
@@ -119,7 +107,7 @@ func (g *Gateway) Stats() Stats {
 	}
 	s.Queues = append(s.Queues, QueueStats{Route: cpmRoute, Depth: g.cpmQ.len(), Ready: true})
 	for name, r := range g.sms {
-		s.Queues = append(s.Queues, withLinks(QueueStats{Route: name, Depth: r.q.len(), Ready: r.Link.Ready()}, r.Link))
+		s.Queues = append(s.Queues, QueueStats{Route: name, Depth: r.q.len(), Ready: r.Link.Ready()})
 	}
 	s.Outcomes, s.Latencies = g.metrics.snapshot()
 	s.EventsDropped = g.events.dropped.Load()
@@ -128,8 +116,26 @@ func (g *Gateway) Stats() Stats {
 		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: true})
 	}
 	if r := g.imps; r != nil {
-		s.Queues = append(s.Queues, withLinks(QueueStats{Route: r.Name, Depth: r.q.len(), Ready: r.Link.Ready()}, r.Link))
+		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: r.Link.Ready()})
 	}
+	countLinks(s.Queues, s.Links)
 	sort.Slice(s.Queues, func(i, j int) bool { return s.Queues[i].Route < s.Queues[j].Route })
 	return s
+}
+
+// countLinks fills each queue's Links and LinksUp from the SMPP binds and
+// the IMPS session listed in links.
+func countLinks(queues []QueueStats, links []LinkStatus) {
+	for i := range queues {
+		q := &queues[i]
+		for _, l := range links {
+			if l.Route != q.Route || (l.Kind != "smpp" && l.Kind != "imps") {
+				continue
+			}
+			q.Links++
+			if l.State == "bound" || l.State == "up" {
+				q.LinksUp++
+			}
+		}
+	}
 }

@@ -138,14 +138,6 @@ func (c *Client) Run(ctx context.Context) error {
 	return nil
 }
 
-// Links counts the session: up when logged in, of one.
-func (c *Client) Links() (up, total int) {
-	if c.Ready() {
-		return 1, 1
-	}
-	return 0, 1
-}
-
 // Ready reports whether a session is up.
 func (c *Client) Ready() bool {
 	c.mu.Lock()

@@ -237,17 +237,6 @@ type BindStatus struct {
 	WindowInUse int       // submits awaiting their response
 }
 
-// Links counts the connections that are bound and all of them.
-func (c *Client) Links() (up, total int) {
-	for _, st := range c.Status() {
-		if st.State == "bound" {
-			up++
-		}
-		total++
-	}
-	return up, total
-}
-
 // Status returns one BindStatus per connection.
 func (c *Client) Status() []BindStatus {
 	out := make([]BindStatus, 0, len(c.slots))
