@@ -33,19 +33,16 @@ func (g *Gateway) HandleSIP(ctx context.Context, r *sip.Request) error {
 		g.stats.overloaded.Add(1)
 		return &sip.StatusError{Code: 503, Reason: "Service Unavailable: overloaded", Retry: time.Second}
 	}
-	if rep, ok, err := translate.ReportFromSIP(r); err != nil {
+	m, rep, isReport, err := translate.FromSIP(r)
+	switch {
+	case err != nil:
 		g.stats.rejected.Add(1)
 		return sipError(err)
-	} else if ok {
+	case isReport:
 		// An IMDN from a CPM user about a message that came from SMS: SMS
 		// has no way to carry it, so it is taken and dropped.
 		g.log.Debug("IMDN from CPM user taken; SMS cannot carry it", "message_id", rep.MessageID, "status", rep.Status)
 		return nil
-	}
-	m, err := translate.MessageFromSIP(r)
-	if err != nil {
-		g.stats.rejected.Add(1)
-		return sipError(err)
 	}
 	return g.AcceptFromCPM(ctx, m)
 }

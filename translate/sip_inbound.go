@@ -1,7 +1,6 @@
 package translate
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -69,6 +68,14 @@ func MessageFromSIP(r *sip.Request) (cpm.Message, error) {
 	default:
 		return cpm.Message{}, fmt.Errorf("translate: sip body %q: %w", mt, ErrUnsupportedType)
 	}
+	finishMessage(&m, r)
+	return m, nil
+}
+
+// finishMessage fills what a message takes from its SIP request: an id
+// when CPIM gave none, the sender when CPIM named none, the Request-URI as
+// recipient, and the CPM conversation headers.
+func finishMessage(m *cpm.Message, r *sip.Request) {
 	if m.ID == "" {
 		m.ID = SIPMessageID(r)
 	}
@@ -77,7 +84,32 @@ func MessageFromSIP(r *sip.Request) (cpm.Message, error) {
 	}
 	m.To = cpm.Address(r.RequestURI)
 	m.ConversationID, m.ContributionID = r.ConversationID, r.ContributionID
-	return m, nil
+}
+
+// FromSIP maps a MESSAGE from a CPM user to a message, or, when it carries
+// an IMDN (isReport), to a Report, as MessageFromSIP and ReportFromSIP
+// would, parsing a CPIM body once.
+func FromSIP(r *sip.Request) (m cpm.Message, rep cpm.Report, isReport bool, err error) {
+	if mt, _, err := mime.ParseMediaType(r.ContentType); err != nil || mt != "message/cpim" {
+		m, err := MessageFromSIP(r)
+		return m, cpm.Report{}, false, err
+	}
+	if len(r.Body) > MaxSIPBody {
+		return m, rep, false, fmt.Errorf("translate: sip body of %d bytes over %d: %w", len(r.Body), MaxSIPBody, ErrTooLarge)
+	}
+	c, err := unmarshalCPIM(r.Body)
+	if err != nil {
+		return m, rep, false, err
+	}
+	if isIMDN(c) {
+		rep, err := reportFromCPIM(c, r)
+		return m, rep, true, err
+	}
+	if m, err = messageFromCPIM(c); err != nil {
+		return m, rep, false, err
+	}
+	finishMessage(&m, r)
+	return m, rep, false, nil
 }
 
 // SIPMessageID derives a message id from the SIP transaction: the first 16
@@ -107,6 +139,10 @@ func messageFromCPIMBody(body []byte) (cpm.Message, error) {
 	if err != nil {
 		return cpm.Message{}, err
 	}
+	return messageFromCPIM(c)
+}
+
+func messageFromCPIM(c *cpm.CPIM) (cpm.Message, error) {
 	m, err := cpm.MessageFromCPIM(c)
 	switch {
 	case errors.Is(err, cpm.ErrUnsupported):
@@ -208,47 +244,38 @@ func ReportFromSIP(r *sip.Request) (cpm.Report, bool, error) {
 	if len(r.Body) > MaxSIPBody {
 		return cpm.Report{}, false, fmt.Errorf("translate: sip body of %d bytes over %d: %w", len(r.Body), MaxSIPBody, ErrTooLarge)
 	}
-	if !mayHoldIMDN(r.Body) {
-		return cpm.Report{}, false, nil // a message: spare it a parse and a copy here
-	}
 	c, err := unmarshalCPIM(r.Body)
 	if err != nil {
 		return cpm.Report{}, false, err
 	}
-	if mt, _, err := mime.ParseMediaType(c.ContentType); err != nil || mt != cpm.IMDNContentType {
+	if !isIMDN(c) {
 		return cpm.Report{}, false, nil
 	}
+	rep, err := reportFromCPIM(c, r)
+	return rep, true, err
+}
+
+// isIMDN reports whether a CPIM message encapsulates message/imdn+xml.
+func isIMDN(c *cpm.CPIM) bool {
+	mt, _, err := mime.ParseMediaType(c.ContentType)
+	return err == nil && mt == cpm.IMDNContentType
+}
+
+// reportFromCPIM maps a CPIM carrying an IMDN to a Report; From and To as
+// ReportFromSIP says.
+func reportFromCPIM(c *cpm.CPIM, r *sip.Request) (cpm.Report, error) {
 	rep, err := cpm.ReportFromCPIM(c)
 	switch {
 	case errors.Is(err, cpm.ErrTooLarge):
-		return cpm.Report{}, true, fmt.Errorf("translate: imdn: %w: %w", ErrTooLarge, err)
+		return cpm.Report{}, fmt.Errorf("translate: imdn: %w: %w", ErrTooLarge, err)
 	case errors.Is(err, cpm.ErrUnsupported):
-		return cpm.Report{}, true, fmt.Errorf("translate: imdn: %w: %w", ErrUnsupportedType, err)
+		return cpm.Report{}, fmt.Errorf("translate: imdn: %w: %w", ErrUnsupportedType, err)
 	case err != nil:
-		return cpm.Report{}, true, fmt.Errorf("translate: imdn: %w: %w", ErrMalformed, err)
+		return cpm.Report{}, fmt.Errorf("translate: imdn: %w: %w", ErrMalformed, err)
 	}
 	if rep.From == "" {
 		rep.From = sipSender(r)
 	}
 	rep.To = cpm.Address(r.RequestURI)
-	return rep, true, nil
-}
-
-// imdnHeaderScan bounds where mayHoldIMDN looks for the encapsulated
-// Content-Type: the CPIM header blocks come first and are bounded far
-// below this by the CPIM decoder.
-const imdnHeaderScan = 16 << 10
-
-// mayHoldIMDN reports whether a CPIM body can carry message/imdn+xml: its
-// header blocks name the type (in any case). A MESSAGE that cannot is a
-// message, which MessageFromSIP parses once instead of twice.
-func mayHoldIMDN(body []byte) bool {
-	head := body[:min(len(body), imdnHeaderScan)]
-	const want = "imdn+xml"
-	for i := 0; i+len(want) <= len(head); i++ {
-		if head[i]|0x20 == 'i' && bytes.EqualFold(head[i:i+len(want)], []byte(want)) {
-			return true
-		}
-	}
-	return false
+	return rep, nil
 }

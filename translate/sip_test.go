@@ -362,3 +362,35 @@ func BenchmarkSIPFromMessageCPIM(b *testing.B) {
 		}
 	}
 }
+
+// FromSIP gives what MessageFromSIP or ReportFromSIP gives, from one parse.
+func TestFromSIPMatchesTheSeparateMappings(t *testing.T) {
+	when := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	msg := cpm.Message{ID: "m1", From: "tel:+447700900999", To: "tel:+447700900123", DateTime: when,
+		Parts: []cpm.Part{{ContentType: "text/plain;charset=utf-8", Body: []byte("hi")}}}
+	rep := cpm.Report{ID: "r1", MessageID: "m0", From: "tel:+447700900123", To: "tel:+447700900999",
+		Status: cpm.Delivered, DateTime: when, OriginalDateTime: when}
+	repCPIM, err := rep.CPIM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*sip.Request{
+		{RequestURI: "tel:+447700900123", From: "sip:a@x", ContentType: "message/cpim", Body: msg.CPIM().Marshal()},
+		{RequestURI: "tel:+447700900999", From: "sip:b@x", ContentType: "message/cpim", Body: repCPIM.Marshal()},
+		{RequestURI: "tel:+447700900123", From: "sip:a@x", CallID: "c", CSeq: 1, ContentType: "text/plain", Body: []byte("plain")},
+		{RequestURI: "tel:+447700900123", From: "sip:a@x", ContentType: "message/cpim", Body: []byte("not cpim")},
+	} {
+		m, gotRep, isReport, err := FromSIP(r)
+		wantRep, wantIsReport, repErr := ReportFromSIP(r)
+		if wantIsReport || repErr != nil {
+			if isReport != wantIsReport || (err == nil) != (repErr == nil) || !reflect.DeepEqual(gotRep, wantRep) {
+				t.Errorf("%s: FromSIP report %+v %v %v; ReportFromSIP %+v %v %v", r.Body, gotRep, isReport, err, wantRep, wantIsReport, repErr)
+			}
+			continue
+		}
+		wantMsg, msgErr := MessageFromSIP(r)
+		if isReport || (err == nil) != (msgErr == nil) || !reflect.DeepEqual(m, wantMsg) {
+			t.Errorf("%s: FromSIP message %+v %v; MessageFromSIP %+v %v", r.Body, m, err, wantMsg, msgErr)
+		}
+	}
+}
