@@ -67,27 +67,18 @@ func (g *Gateway) addLegacyRoutes(deps Deps) error {
 // refusal deserves. IMPS users are recognised by their domain first;
 // everyone else by the address map's rules.
 func (g *Gateway) routeFor(m *cpm.Message) (string, error) {
-	if g.imps != nil {
-		_, ok, err := g.imps.Names.IMPSRecipient(string(m.To))
-		if err != nil {
-			return "", sipStatus(404, "Not Found: "+err.Error())
-		}
-		if ok {
-			if len(m.Parts) != 1 {
-				return "", sipStatus(415, "Unsupported Media Type: IMPS carries one content per message")
-			}
-			if _, err := g.impsSender(m.From); err != nil {
-				return "", sipStatus(403, "Forbidden: the sender has no IMPS id")
-			}
-			return g.imps.Name, nil
-		}
-	}
-	route, err := g.deps.Addresses.Owner(string(m.To))
+	impsUser, route, err := g.ownerOf(string(m.To))
 	if err != nil {
-		if errors.Is(err, addressmap.ErrNoRoute) {
-			return "", sipStatus(404, "Not Found: no route to "+string(m.To))
+		return "", err
+	}
+	if impsUser {
+		if len(m.Parts) != 1 {
+			return "", sipStatus(415, "Unsupported Media Type: IMPS carries one content per message")
 		}
-		return "", sipStatus(404, "Not Found: "+err.Error())
+		if _, err := g.impsSender(m.From); err != nil {
+			return "", sipStatus(403, "Forbidden: the sender has no IMPS id")
+		}
+		return g.imps.Name, nil
 	}
 	switch route.Network {
 	case NetworkSMS:
@@ -112,6 +103,28 @@ func (g *Gateway) routeFor(m *cpm.Message) (string, error) {
 		return g.mms.Name, g.mmsCanCarry(m)
 	}
 	return "", sipStatus(404, "Not Found: no interworking route to "+string(m.To))
+}
+
+// ownerOf says who serves a recipient: an IMPS user (by domain), else
+// the address map's route; an unknown recipient is a 404.
+func (g *Gateway) ownerOf(to string) (impsUser bool, route addressmap.Route, err error) {
+	if g.imps != nil {
+		_, ok, err := g.imps.Names.IMPSRecipient(to)
+		if err != nil {
+			return false, route, sipStatus(404, "Not Found: "+err.Error())
+		}
+		if ok {
+			return true, route, nil
+		}
+	}
+	route, err = g.deps.Addresses.Owner(to)
+	if err != nil {
+		if errors.Is(err, addressmap.ErrNoRoute) {
+			return false, route, sipStatus(404, "Not Found: no route to "+to)
+		}
+		return false, route, sipStatus(404, "Not Found: "+err.Error())
+	}
+	return false, route, nil
 }
 
 // smsCanCarry checks that SMS can carry a message: one text part, and a

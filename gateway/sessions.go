@@ -2,11 +2,9 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"mime"
 
 	"github.com/iwf-gateway/iwf/adapters/sip"
-	"github.com/iwf-gateway/iwf/addressmap"
 	"github.com/iwf-gateway/iwf/translate"
 )
 
@@ -57,22 +55,11 @@ func (g *Gateway) HandleSession(ctx context.Context, s *sip.IncomingSession) (si
 // route serves (404), so the CPM user does not send a large message only
 // to have it refused.
 func (g *Gateway) recipientKnown(to string) error {
-	if g.imps != nil {
-		if _, ok, _ := g.imps.Names.IMPSRecipient(to); ok {
-			return nil
-		}
-	}
-	route, err := g.deps.Addresses.Owner(to)
-	if err != nil {
-		if errors.Is(err, addressmap.ErrNoRoute) {
-			return sipStatus(404, "Not Found: no route to "+to)
-		}
-		return sipStatus(404, "Not Found: "+err.Error())
-	}
-	if route.Network == NetworkCPM {
+	impsUser, route, err := g.ownerOf(to)
+	if err == nil && !impsUser && route.Network == NetworkCPM {
 		return sipStatus(404, "Not Found: "+to+" is a CPM user")
 	}
-	return nil
+	return err
 }
 
 // sendLarge delivers a MESSAGE too large for pager mode in a
