@@ -72,3 +72,70 @@ type Journal interface {
 	// Close flushes pending writes and releases the store. It is idempotent.
 	Close() error
 }
+
+// ErrNotOwner: the entry or partition belongs, now, to another instance
+// of a Shared journal. It is not a failure of the work: the owner does
+// it, and this instance lets it go.
+var ErrNotOwner = errors.New("journal: owned by another instance")
+
+// Shared is a journal several gateway instances share (journal/kafka).
+// Its entries are spread over numbered partitions; each partition is
+// owned by one instance at a time and moves when instances join, leave
+// or die. Get and Scan see the owned partitions only; Lookup resolves
+// refs of every partition. Put of an entry (with a Seq) of a partition
+// owned elsewhere fails with an error wrapping ErrNotOwner.
+//
+// Work that belongs to another partition travels as a Letter: Send makes
+// it durable, and the partition's owner receives it from Letters, at
+// least once, until it calls Done. An instance that dies before Done
+// leaves the letter to the partition's next owner.
+type Shared interface {
+	Journal
+	// Ownership returns the partitions this instance owns now, sorted
+	// (none while the instances rebalance), and a channel closed at the
+	// next change.
+	Ownership() (owned []int, changed <-chan struct{})
+	// Partitions is the number of partitions.
+	Partitions() int
+	// PartitionOf returns the partition of an entry's Seq.
+	PartitionOf(seq uint64) int
+	// PartitionFor returns the partition new work keyed by key belongs
+	// to: a hash of key over all partitions, the same on every instance.
+	PartitionFor(key string) int
+	// PutIn writes new entries (Seq zero) into partition p, which this
+	// instance must own (else an error wrapping ErrNotOwner). Otherwise
+	// it is Put.
+	PutIn(ctx context.Context, p int, entries []Entry) error
+	// Send hands data to the owner of partition p, this instance
+	// included. When it returns nil the letter is as durable as a Put;
+	// on error it was not sent and the caller may retry.
+	Send(ctx context.Context, p int, data []byte) error
+	// Letters delivers the letters of owned partitions, in the order
+	// they were sent per partition. The channel is closed by Close.
+	Letters() <-chan Letter
+}
+
+// Letter is data one instance sent to the owner of Partition.
+type Letter struct {
+	Partition int
+	Data      []byte
+	// done records that the letter's work is finished; nil for a letter
+	// that needs no acknowledgement.
+	done func()
+}
+
+// NewLetter returns a letter whose Done calls done (for Shared
+// implementations).
+func NewLetter(partition int, data []byte, done func()) Letter {
+	return Letter{Partition: partition, Data: data, done: done}
+}
+
+// Done tells the journal the letter's work is finished and durable
+// elsewhere (an entry written, a report settled), so it is not
+// delivered again. Calling it after ownership of the partition moved,
+// or twice, does nothing.
+func (l Letter) Done() {
+	if l.done != nil {
+		l.done()
+	}
+}
