@@ -10,24 +10,34 @@ import (
 )
 
 // deliverCPM makes one attempt to deliver a message or a report to a CPM
-// user as a SIP MESSAGE through the outbound proxy.
+// user: inside the chat session the user has open with the legacy sender,
+// if there is one, else as a SIP MESSAGE through the outbound proxy (or a
+// large-message session when it is over the pager-mode limit).
 func (g *Gateway) deliverCPM(ctx context.Context, w work) {
 	it := g.loadAttempt(ctx, w, cpmRoute, "CPM side")
 	if it == nil {
 		return
 	}
 	var (
-		out sip.Outgoing
-		err error
+		out                 sip.Outgoing
+		err                 error
+		cpmUser, legacyUser cpm.Address
+		id                  string
 	)
 	switch it.kind {
 	case kindReport:
 		out, err = translate.SIPFromReport(&it.report, g.deps.CPMOut)
+		cpmUser, legacyUser, id = it.report.To, it.report.From, it.report.ID
 	default:
 		out, err = translate.SIPFromMessage(&it.msg, g.deps.CPMOut)
+		cpmUser, legacyUser, id = it.msg.To, it.msg.From, it.msg.ID
 	}
 	if err != nil {
 		g.finish(ctx, it, outcomeFailed, cpm.Failed, err.Error())
+		return
+	}
+	if g.sendInChat(ctx, string(cpmUser), string(legacyUser), &out, id) {
+		g.finish(ctx, it, outcomeDelivered, cpm.Delivered, "delivered in the chat session")
 		return
 	}
 	send := func() error { return g.deps.CPM.Send(ctx, &out) }

@@ -138,6 +138,7 @@ type Gateway struct {
 	metrics  metrics
 	lastSeq  atomic.Uint64 // highest journal sequence written or restored
 	sessions bool          // large-message mode toward CPM users
+	chats    chatTable     // live chat sessions with legacy users
 
 	concatRef atomic.Uint32 // last SMS concatenation reference handed out
 	accepting chan struct{} // one token per MESSAGE being accepted (MaxAccepting)

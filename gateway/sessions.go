@@ -17,20 +17,18 @@ type cpmSessions interface {
 
 // HandleSession is the sip.SessionHandler of the CM-7 endpoint: a CPM user
 // opens an MSRP session to send one large message or a file to a legacy
-// user. Each message is accepted as a pager-mode MESSAGE would be: the
-// MSRP 200 and success REPORT go back only once it is journaled. Chat
-// sessions with legacy users are refused (488): they are not interworked.
+// user, or to chat with one (chat.go). Each message is accepted as a
+// pager-mode MESSAGE would be: the MSRP 200 and success REPORT go back
+// only once it is journaled.
 func (g *Gateway) HandleSession(ctx context.Context, s *sip.IncomingSession) (sip.MessageHandler, error) {
 	if g.closing.Load() {
 		return nil, unavailable()
 	}
-	switch s.Kind {
-	case sip.KindLargeMessage, sip.KindFileTransfer:
-	default:
-		return nil, sipStatus(488, "Not Acceptable Here: chat sessions with legacy users are not interworked")
-	}
 	if err := g.recipientKnown(s.RequestURI); err != nil {
 		return nil, err
+	}
+	if s.Kind == sip.KindChat {
+		return g.acceptChat(s)
 	}
 	filename := ""
 	if s.FileSelector != nil {

@@ -30,6 +30,7 @@ type counters struct {
 	rejected      atomic.Int64 // input refused with a protocol error
 	journalErrors atomic.Int64 // accepts refused because the journal failed
 	overloaded    atomic.Int64 // MESSAGEs refused because MaxAccepting were in progress
+	chatDelivered atomic.Int64 // messages and IMDNs delivered inside chat sessions
 }
 
 func (c *counters) ended(it *item, oc outcome) {
@@ -73,6 +74,10 @@ type Stats struct {
 	EventsDropped                     int64 // events a slow subscriber missed
 	Links                             []LinkStatus
 	ScheduledTimers, PendingFragments int
+	// ChatSessions is the live chat sessions with legacy users;
+	// ChatDelivered counts what went to CPM users inside them.
+	ChatSessions  int
+	ChatDelivered int64
 }
 
 // QueueStats is the backlog of one route and the state of its link.
@@ -104,6 +109,7 @@ func (g *Gateway) Stats() Stats {
 		Overloaded:       c.overloaded.Load(),
 		ScheduledTimers:  g.sched.len(),
 		PendingFragments: g.mo.pending(),
+		ChatSessions:     g.chats.count(), ChatDelivered: c.chatDelivered.Load(),
 	}
 	s.Queues = append(s.Queues, QueueStats{Route: cpmRoute, Depth: g.cpmQ.len(), Ready: true})
 	for name, r := range g.sms {

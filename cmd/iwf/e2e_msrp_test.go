@@ -57,6 +57,13 @@ func startCPMUA(t *testing.T, port int) *cpmUA {
 	return ua
 }
 
+// pagerMessages returns the MESSAGEs the user agent took.
+func (ua *cpmUA) pagerMessages() []*sip.Request {
+	ua.mu.Lock()
+	defer ua.mu.Unlock()
+	return append([]*sip.Request(nil), ua.messages...)
+}
+
 func (ua *cpmUA) largeMessages() []*sip.SessionMessage {
 	ua.mu.Lock()
 	defer ua.mu.Unlock()
@@ -66,7 +73,7 @@ func (ua *cpmUA) largeMessages() []*sip.SessionMessage {
 // TestE2ELargeMessageMode: a file from a CPM user goes out as MMS, a text
 // too large for pager mode as concatenated SMS, both sent over MSRP with
 // `iwf send file`; an MMS with a 300 KB video reaches the CPM user in a
-// large-message session; a chat session with a legacy user is refused.
+// large-message session.
 func TestE2ELargeMessageMode(t *testing.T) {
 	e, relay := mmsE2E(t)
 	ua := startCPMUA(t, e.uasPort)
