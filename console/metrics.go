@@ -79,6 +79,7 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool, cc consoleCo
 		{"iwf_overloaded_total", "MESSAGEs refused with 503 because too many were being accepted.", st.Overloaded},
 		{"iwf_events_dropped_total", "Events a slow subscriber (the console) missed; the pipeline never waits.", st.EventsDropped},
 		{"iwf_console_frames_dropped_total", "Live rows not sent to a console client that did not keep up.", cc.dropped},
+		{"iwf_chat_delivered_total", "Messages and IMDNs delivered to CPM users inside chat sessions.", st.ChatDelivered},
 	} {
 		family(b, c.name, "counter", c.help)
 		sample(b, c.name, nil, c.v)
@@ -105,6 +106,7 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool, cc consoleCo
 		{"iwf_scheduled_timers", "Retries and expiries waiting for their time (the retry backlog).", int64(st.ScheduledTimers)},
 		{"iwf_awaiting_receipts", "Messages submitted and waiting for a report.", st.AwaitingReceipts},
 		{"iwf_mo_reassembly_pending", "MO messages being reassembled.", int64(st.PendingFragments)},
+		{"iwf_chat_sessions", "Live chat sessions between CPM users and legacy users.", int64(st.ChatSessions)},
 		{"iwf_console_clients", "Websocket clients of the console.", int64(cc.clients)},
 		{"iwf_ready", "Whether iwf is ready.", boolInt(ready)},
 	} {
