@@ -78,8 +78,9 @@ type Config struct {
 	// unspecified address such as 0.0.0.0.
 	MSRPHost string `yaml:"msrp_host"`
 	// MSRPMaxSessions bounds the sessions open at once, incoming and
-	// outgoing. An INVITE past it is answered 486 Busy Here; OpenSession
-	// fails with ErrTooManySessions. Default 1000.
+	// outgoing. An INVITE past it is answered 486 Busy Here with
+	// Retry-After: 5; OpenSession fails with ErrTooManySessions. Default
+	// 1000.
 	MSRPMaxSessions int `yaml:"msrp_max_sessions"`
 	// MSRPMaxMessageBytes bounds one MSRP message iwf receives: it is
 	// announced as a=max-size, a file transfer offering a larger file is
@@ -93,6 +94,23 @@ type Config struct {
 	// MSRPIdleTimeout ends a session (iwf sends BYE) that carried no MSRP
 	// frame that long. Default 5m.
 	MSRPIdleTimeout time.Duration `yaml:"msrp_idle_timeout"`
+	// MSRPTLSCert and MSRPTLSKey are PEM files: iwf's MSRP certificate
+	// (its chain may follow) and its private key, both or neither. With
+	// them the MSRP listener speaks TLS only (TLS 1.2 or later): iwf's
+	// a=path URIs are msrps, its offers and answers are TCP/TLS/MSRP with
+	// the certificate's a=fingerprint, and an offer of plain TCP/MSRP is
+	// answered 488. Default: plain TCP.
+	MSRPTLSCert string `yaml:"msrp_tls_cert"`
+	MSRPTLSKey  string `yaml:"msrp_tls_key"`
+	// MSRPTLSCA is a PEM bundle of the CAs that sign the certificates of
+	// the msrps peers iwf connects to (an answerer with a=setup:passive).
+	// Default: the system roots. Needs msrp_tls_cert.
+	MSRPTLSCA string `yaml:"msrp_tls_ca"`
+	// MSRPTLSServerName is the name checked against the certificate of
+	// the msrps peers iwf connects to. Default: the host of the peer's
+	// MSRP URI, which an IP address matches only through an IP SAN.
+	// Needs msrp_tls_cert.
+	MSRPTLSServerName string `yaml:"msrp_tls_server_name"`
 	// MSRPAcceptTypes are the media types iwf receives in sessions
 	// (a=accept-types). Default ["message/cpim", "text/plain", "*"]: files
 	// of any type come in file transfers.

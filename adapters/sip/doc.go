@@ -21,8 +21,12 @@
 // UPDATE that keep the media and refuse with 488 those that change it,
 // honour BYE and send it, and run session timers (RFC 4028: 422 below
 // Min-SE, refreshes by re-INVITE at half the interval when iwf is the
-// refresher, BYE when the peer's refresh does not come). Limits: at most
-// Config.MSRPMaxSessions sessions (486), a=max-size and MSRP 413 at
-// Config.MSRPMaxMessageBytes, and mediasession's per-session buffers.
+// refresher, BYE when the peer's refresh does not come), and BYE a
+// session quiet for Config.MSRPIdleTimeout. Limits: at most
+// Config.MSRPMaxSessions sessions (486 with Retry-After), a=max-size and
+// MSRP 413 at Config.MSRPMaxMessageBytes, and mediasession's per-session
+// buffers. With Config.MSRPTLSCert and MSRPTLSKey the MSRP listener is
+// TLS only (msrps URIs, TCP/TLS/MSRP with a=fingerprint, TLS 1.2 or
+// later); peers iwf connects to are checked against Config.MSRPTLSCA.
 // Conversation-ID and Contribution-ID are handed up and kept in answers.
 package sip

@@ -84,6 +84,7 @@ type Endpoint struct {
 	sessionsOn     bool
 	sessionHandler SessionHandler
 	media          *mediasession.Endpoint
+	mediaPrint     string // a=fingerprint of the msrps certificate; "" over plain TCP
 	sessions       *sessionTable
 	sessionLoops   sync.WaitGroup // session run loops and abandoned INVITEs
 	mediaBusy      busyCount      // session Sends and message deliveries under way

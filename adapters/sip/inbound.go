@@ -10,8 +10,16 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// allowedMethods is the Allow header iwf sends with 405 and OPTIONS.
-const allowedMethods = "MESSAGE, OPTIONS"
+// pagerMethods is the Allow header of 405 and OPTIONS answers when
+// sessions are off; sessionMethods is the one when they are on.
+const pagerMethods = "MESSAGE, OPTIONS"
+
+// Accept header values of an OPTIONS answer (RFC 3261 section 11.2): the
+// bodies of MESSAGE, and SDP too when INVITE is served.
+const (
+	pagerAccept   = "message/cpim, text/plain, message/imdn+xml"
+	sessionAccept = "application/sdp, " + pagerAccept
+)
 
 // reply is the final answer to an inbound request.
 type reply struct {
@@ -52,8 +60,9 @@ func (e *Endpoint) onOptions(l *listener) func(*sip.Request, sip.ServerTransacti
 	}
 }
 
-// onOther answers every method but MESSAGE and OPTIONS with 405; ACK,
-// which has no response, is dropped.
+// onOther answers with 405 every method iwf does not serve: all but
+// MESSAGE and OPTIONS, and with sessions on INVITE, ACK, BYE, CANCEL and
+// UPDATE. A stray ACK, which has no response, is dropped.
 func (e *Endpoint) onOther(l *listener) func(*sip.Request, sip.ServerTransaction) {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		if req.IsAck() {
@@ -161,11 +170,18 @@ func (e *Endpoint) respond(l *listener, req *sip.Request, tx sip.ServerTransacti
 		reason = reasonPhrase(rep.code)
 	}
 	res := sip.NewResponseFromRequest(req, rep.code, reason, nil)
+	allow, accept := pagerMethods, pagerAccept
+	if e.sessionsOn {
+		allow, accept = sessionMethods, sessionAccept
+	}
 	if rep.code == 405 || req.Method == sip.OPTIONS {
-		res.AppendHeader(sip.NewHeader("Allow", allowedMethods))
+		res.AppendHeader(sip.NewHeader("Allow", allow))
 	}
 	if req.Method == sip.OPTIONS && rep.code == 200 {
-		res.AppendHeader(sip.NewHeader("Accept", "message/cpim, text/plain, message/imdn+xml"))
+		res.AppendHeader(sip.NewHeader("Accept", accept))
+		if e.sessionsOn {
+			res.AppendHeader(sip.NewHeader("Supported", "timer"))
+		}
 	}
 	if rep.retry > 0 {
 		res.AppendHeader(sip.NewHeader("Retry-After", strconv.Itoa(rep.retry)))

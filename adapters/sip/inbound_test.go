@@ -287,3 +287,44 @@ func blockingRecorder() (rc *recorder, entered chan struct{}, unblock func()) {
 	unblock = sync.OnceFunc(func() { close(release) })
 	return rc, entered, unblock
 }
+
+// TestAllowFollowsSessions sends raw OPTIONS and SUBSCRIBE over UDP: the
+// Allow header of the 200 and the 405 lists the session methods exactly
+// when sessions are on, with or without a SessionHandler (without one
+// INVITE is still served, and answered 480).
+func TestAllowFollowsSessions(t *testing.T) {
+	const sessions = "INVITE, ACK, BYE, CANCEL, UPDATE, MESSAGE, OPTIONS"
+	for _, c := range []struct {
+		name    string
+		enable  bool
+		handler SessionHandler
+		allow   string
+		accept  string
+	}{
+		{"pager mode only", false, nil, "MESSAGE, OPTIONS", "message/cpim, text/plain, message/imdn+xml"},
+		{"sessions with handler", true, newAcceptor().handle, sessions, "application/sdp, message/cpim, text/plain, message/imdn+xml"},
+		{"sessions without handler", true, nil, sessions, "application/sdp, message/cpim, text/plain, message/imdn+xml"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			leaks(t)
+			var e *Endpoint
+			if c.enable {
+				e = startSessions(t, sessionConfig(), c.handler)
+			} else {
+				e = startEndpoint(t, Config{Listen: []string{"udp:127.0.0.1:0"}}, (&recorder{}).handle)
+			}
+			p := newUDPPeer(t, addrOf(t, e, "udp"))
+			res := p.roundTrip(wireRequest{method: "OPTIONS", branch: "allow1", callID: "allow-options"})
+			if res.code != 200 || res.headers["allow"] != c.allow || res.headers["accept"] != c.accept {
+				t.Fatalf("OPTIONS: %d, Allow %q, Accept %q\n%s", res.code, res.headers["allow"], res.headers["accept"], res.raw)
+			}
+			if got, want := res.headers["supported"], map[bool]string{true: "timer"}[c.enable]; got != want {
+				t.Fatalf("OPTIONS: Supported %q, want %q", got, want)
+			}
+			res = p.roundTrip(wireRequest{method: "SUBSCRIBE", branch: "allow2", callID: "allow-subscribe"})
+			if res.code != 405 || res.headers["allow"] != c.allow {
+				t.Fatalf("SUBSCRIBE: %d, Allow %q\n%s", res.code, res.headers["allow"], res.raw)
+			}
+		})
+	}
+}

@@ -31,6 +31,16 @@ func refuse(code int, reason string, hs ...sip.Header) *inviteReply {
 	return &inviteReply{code: code, reason: reason, headers: hs}
 }
 
+// sessionsFull refuses an INVITE past msrp_max_sessions. It is 486
+// with Retry-After (RFC 3261 sections 21.4.25 and 20.33), not 503: the
+// limit is on sessions alone, and a proxy that gets 503 stops sending
+// iwf any request, MESSAGEs included, for the Retry-After (section
+// 21.5.4), and turns it into 500 upstream (section 16.7), so the CPM
+// user would not learn when to retry.
+func sessionsFull() *inviteReply {
+	return &inviteReply{code: 486, retry: sessionsFullRetryAfter}
+}
+
 // inboundInvite is an INVITE opening a session, while iwf answers it.
 type inboundInvite struct {
 	req   *sip.Request
@@ -75,7 +85,7 @@ func (e *Endpoint) answerInvite(l *listener, req *sip.Request, tx sip.ServerTran
 	inv.in.s = s
 	if !e.sessions.reserve(s) {
 		e.log.Warn("sip: session refused: msrp_max_sessions reached", "call_id", inv.in.CallID)
-		e.answer(l, req, tx, refuse(486, ""))
+		e.answer(l, req, tx, sessionsFull())
 		return
 	}
 	// A refused session is gone before its answer goes out.
@@ -233,7 +243,7 @@ func describeInvite(req *sip.Request, src netip.AddrPort) (*IncomingSession, *in
 func (e *Endpoint) negotiate(s *session, inv *inboundInvite) *inviteReply {
 	if err := s.openMedia(); err != nil {
 		if errors.Is(err, mediasession.ErrTooManySessions) {
-			return refuse(486, "")
+			return sessionsFull()
 		}
 		e.log.Error("sip: MSRP session not created", "call_id", inv.in.CallID, "error", err)
 		return &inviteReply{code: 503, retry: 5}
@@ -286,7 +296,7 @@ func (e *Endpoint) localMedia(s *session, types, wrapped []string) sdp.Local {
 	u := s.media.LocalURI()
 	return sdp.Local{
 		SessionID: randomUint64() >> 1, Address: strings.Trim(u.Host, "[]"), Port: u.Port,
-		Path: u.String(), AcceptTypes: types, AcceptWrappedTypes: wrapped, MaxSize: e.cfg.MSRPMaxMessageBytes,
+		Path: u.String(), TLS: u.Secure, Fingerprint: e.mediaPrint, AcceptTypes: types, AcceptWrappedTypes: wrapped, MaxSize: e.cfg.MSRPMaxMessageBytes,
 	}
 }
 

@@ -92,7 +92,8 @@ func TestInviteUntrustedAndDisabled(t *testing.T) {
 }
 
 // TestInviteOverMaxSessions holds one session open where one is the
-// limit: the next INVITE gets 486, and once the first ends one fits.
+// limit: the next INVITE gets 486 with Retry-After, and once the first
+// ends one fits.
 func TestInviteOverMaxSessions(t *testing.T) {
 	leaks(t)
 	cfg := sessionConfig()
@@ -104,8 +105,11 @@ func TestInviteOverMaxSessions(t *testing.T) {
 		t.Fatalf("first INVITE answered %d", res.code)
 	}
 	acc.nextSession(t)
-	if res := newRawUA(t, e, "max-2").invite(nil, "application/sdp", offer(peerPath, "active", "sendrecv")); res.code != 486 {
-		t.Fatalf("second INVITE answered %d", res.code)
+	if res := newRawUA(t, e, "max-2").invite(nil, "application/sdp", offer(peerPath, "active", "sendrecv")); res.code != 486 || res.header("Retry-After") != "5" {
+		t.Fatalf("second INVITE answered %d, Retry-After %q:\n%s", res.code, res.header("Retry-After"), res.raw)
+	}
+	if n := e.Sessions(); n != 1 {
+		t.Fatalf("%d sessions after the refusal, want 1", n)
 	}
 	if res := first.inDialog("BYE", nil, "", ""); res.code != 200 {
 		t.Fatalf("BYE answered %d", res.code)

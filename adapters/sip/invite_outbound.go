@@ -404,7 +404,7 @@ func (s *session) takeAnswer(res *sip.Response) error {
 	var m sdp.MSRPMedia
 	found := false
 	for i := range answer.Media {
-		if mm, err := sdp.MSRPMediaOf(&answer.Media[i]); err == nil && answer.Media[i].Port != 0 && !mm.TLS {
+		if mm, err := sdp.MSRPMediaOf(&answer.Media[i]); err == nil && answer.Media[i].Port != 0 && mm.TLS == s.media.LocalURI().Secure {
 			m, found = mm, true
 			break
 		}

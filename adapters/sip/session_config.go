@@ -1,9 +1,14 @@
 package sip
 
 import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -39,6 +44,10 @@ const (
 	// maxMSRPMessageBytes is the largest msrp_max_message_bytes Validate
 	// accepts (1 GiB).
 	maxMSRPMessageBytes = 1 << 30
+	// sessionsFullRetryAfter is the Retry-After, in seconds, of the 486
+	// that refuses an INVITE past msrp_max_sessions: chats end within
+	// minutes, large messages within seconds.
+	sessionsFullRetryAfter = 5
 )
 
 // validateSessions checks the session keys of c.
@@ -92,7 +101,8 @@ func (c *Config) validateSessions() error {
 	if err := media.Validate(); err != nil {
 		return fmt.Errorf("sip: config: %w", err)
 	}
-	return nil
+	_, err := c.loadMSRPTLS()
+	return err
 }
 
 // validAcceptType accepts what a=accept-types may carry: "*",
@@ -171,4 +181,105 @@ func (c Config) mediaConfig() mediasession.EndpointConfig {
 			MaxBodyBytes:    max(msrp.DefaultMaxBodyBytes, c.MSRPChunkSize),
 		},
 	}
+}
+
+// msrpTLS is what the msrp_tls_* keys make of the MSRP endpoint.
+type msrpTLS struct {
+	config      *tls.Config // nil: plain TCP
+	fingerprint string      // a=fingerprint of iwf's certificate (RFC 8122)
+}
+
+// loadMSRPTLS reads the files of the msrp_tls_* keys and builds the TLS
+// configuration of the MSRP endpoint: its certificate for the listener,
+// and the CAs and server name that check the peers iwf connects to. It
+// returns a zero msrpTLS when msrp_tls_cert is empty. The files are read
+// by Validate and again by Start, so that Start serves the files as they
+// are then.
+func (c *Config) loadMSRPTLS() (msrpTLS, error) {
+	on := c.MSRPTLSCert != ""
+	switch {
+	case on != (c.MSRPTLSKey != ""):
+		return msrpTLS{}, errors.New("sip: config: msrp_tls_cert and msrp_tls_key go together")
+	case !on && c.MSRPTLSCA != "":
+		return msrpTLS{}, errors.New("sip: config: msrp_tls_ca needs msrp_tls_cert and msrp_tls_key")
+	case !on && c.MSRPTLSServerName != "":
+		return msrpTLS{}, errors.New("sip: config: msrp_tls_server_name needs msrp_tls_cert and msrp_tls_key")
+	case !on:
+		return msrpTLS{}, nil
+	case strings.ContainsFunc(c.MSRPTLSServerName, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune("/@[]", r) }):
+		return msrpTLS{}, fmt.Errorf("sip: config: msrp_tls_server_name %q is not a host name or address", c.MSRPTLSServerName)
+	}
+	cert, err := loadKeyPair(c.MSRPTLSCert, c.MSRPTLSKey)
+	if err != nil {
+		return msrpTLS{}, err
+	}
+	cfg := &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		ServerName:   c.MSRPTLSServerName,
+	}
+	if c.MSRPTLSCA != "" {
+		if cfg.RootCAs, err = loadCAs(c.MSRPTLSCA); err != nil {
+			return msrpTLS{}, err
+		}
+	}
+	return msrpTLS{config: cfg, fingerprint: fingerprint(cert.Leaf)}, nil
+}
+
+// loadKeyPair reads iwf's MSRP certificate and key; an error names the
+// key whose file is at fault.
+func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("sip: config: msrp_tls_cert: %w", err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("sip: config: msrp_tls_key: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("sip: config: msrp_tls_cert %q, msrp_tls_key %q: %w", certFile, keyFile, err)
+	}
+	if cert.Leaf == nil {
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return tls.Certificate{}, fmt.Errorf("sip: config: msrp_tls_cert %q: %w", certFile, err)
+		}
+	}
+	// An expired certificate fails every handshake; say so at
+	// check-config rather than per session.
+	if now := time.Now(); now.After(cert.Leaf.NotAfter) {
+		return tls.Certificate{}, fmt.Errorf("sip: config: msrp_tls_cert %q expired on %s", certFile, cert.Leaf.NotAfter.UTC().Format(time.DateOnly))
+	}
+	return cert, nil
+}
+
+// loadCAs reads the msrp_tls_ca bundle.
+func loadCAs(file string) (*x509.CertPool, error) {
+	pemData, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("sip: config: msrp_tls_ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("sip: config: msrp_tls_ca %q holds no PEM certificate", file)
+	}
+	return pool, nil
+}
+
+// fingerprint is the a=fingerprint value of cert (RFC 8122 section 5):
+// "SHA-256" and the digest of its DER form in upper-case hex pairs
+// joined by colons.
+func fingerprint(cert *x509.Certificate) string {
+	const hexDigits = "0123456789ABCDEF"
+	sum := sha256.Sum256(cert.Raw)
+	b := make([]byte, 0, len("SHA-256 ")+3*len(sum))
+	b = append(b, "SHA-256 "...)
+	for i, v := range sum {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, hexDigits[v>>4], hexDigits[v&0x0f])
+	}
+	return string(b)
 }

@@ -36,7 +36,13 @@ func (e *Endpoint) startMedia(ctx context.Context) error {
 	if !e.sessionsOn {
 		return nil
 	}
-	m, err := mediasession.NewEndpoint(e.cfg.mediaConfig(), e.log)
+	secure, err := e.cfg.loadMSRPTLS()
+	if err != nil {
+		return err
+	}
+	mc := e.cfg.mediaConfig()
+	mc.TLS = secure.config
+	m, err := mediasession.NewEndpoint(mc, e.log)
 	if err != nil {
 		return fmt.Errorf("sip: MSRP: %w", err)
 	}
@@ -45,6 +51,7 @@ func (e *Endpoint) startMedia(ctx context.Context) error {
 		return fmt.Errorf("sip: MSRP: %w", err)
 	}
 	e.media, e.sessions = m, newSessionTable(e.cfg.MSRPMaxSessions)
+	e.mediaPrint = secure.fingerprint
 	return nil
 }
 
