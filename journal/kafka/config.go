@@ -42,12 +42,13 @@ const (
 type Config struct {
 	// Brokers are the bootstrap brokers, host:port. Required.
 	Brokers []string `yaml:"brokers"`
-	// TopicPrefix names the topics: <prefix>.journal and <prefix>.refs
-	// (default "iwf").
+	// TopicPrefix names the topics: <prefix>.journal, <prefix>.refs and
+	// <prefix>.letters (default "iwf").
 	TopicPrefix string `yaml:"topic_prefix"`
-	// Partitions is the partition count of both topics when Open creates
-	// them (default 12, at most 1024: a Seq carries its partition in 10
-	// bits). Existing topics keep their count.
+	// Partitions is the partition count of the journal and refs topics
+	// when Open creates them (default 12, at most 1024: a Seq carries its
+	// partition in 10 bits). Existing topics keep their count; the letters
+	// topic always has the journal topic's.
 	Partitions int `yaml:"partitions"`
 	// Replication is the replication factor of topics Open creates
 	// (default 3).
@@ -276,6 +277,8 @@ func setDuration(p *time.Duration, def time.Duration) {
 	}
 }
 
-// journalTopic and refsTopic are the topic names for cfg (defaults set).
+// journalTopic, refsTopic and lettersTopic are the topic names for cfg
+// (defaults set).
 func (c *Config) journalTopic() string { return c.TopicPrefix + ".journal" }
 func (c *Config) refsTopic() string    { return c.TopicPrefix + ".refs" }
+func (c *Config) lettersTopic() string { return c.TopicPrefix + ".letters" }

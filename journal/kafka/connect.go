@@ -35,7 +35,7 @@ func (j *Journal) connect() error {
 		DialTimeout:    dialTimeout,
 		TLS:            tlsCfg,
 		SASL:           mech,
-		MetadataTopics: []string{j.cfg.journalTopic(), j.cfg.refsTopic()},
+		MetadataTopics: []string{j.cfg.journalTopic(), j.cfg.refsTopic(), j.cfg.lettersTopic()},
 	}
 	j.client = &kafka.Client{Addr: kafka.TCP(j.cfg.Brokers...), Timeout: j.cfg.WriteTimeout, Transport: j.transport}
 	j.dialer = &kafka.Dialer{
@@ -100,9 +100,19 @@ func (j *Journal) groupConfig() kafka.ConsumerGroupConfig {
 }
 
 // readerConfig is a reader of one partition, without a group: the
-// journal decides where it starts and what it commits.
+// journal decides where it starts and what it commits. MinBytes 1 makes
+// the broker answer a fetch as soon as a record arrives, so a reader
+// that tails its partition (letters, records of other writers) sees it
+// within a round trip, whatever FetchMaxWait. A letters reader fetches
+// few records ahead: each may be a letter of MaxDataSize waiting for the
+// gateway.
 func (j *Journal) readerConfig(topic string, partition int) kafka.ReaderConfig {
+	queue := 0 // kafka-go's default
+	if topic == j.cfg.lettersTopic() {
+		queue = letterPrefetch
+	}
 	return kafka.ReaderConfig{
+		QueueCapacity:  queue,
 		Brokers:        j.cfg.Brokers,
 		Topic:          topic,
 		Partition:      partition,

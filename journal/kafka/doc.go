@@ -1,5 +1,5 @@
 // Package kafka is the journal backend for several gateway instances: a
-// journal.Journal on Kafka topics through github.com/segmentio/kafka-go,
+// journal.Shared on Kafka topics through github.com/segmentio/kafka-go,
 // shared by the instances of one consumer group (DESIGN.md, promise 6). It
 // passes journal/journaltest.
 //
@@ -7,9 +7,11 @@
 //
 // Open creates what is missing: <prefix>.journal, with Config.Partitions
 // and Config.Replication, cleanup.policy=delete and retention.ms from
-// Config.TopicRetention; and <prefix>.refs, compacted. Both get
-// min.insync.replicas of a majority of the replicas (so "all in-sync
-// replicas" is never one) and max.message.bytes to fit
+// Config.TopicRetention; <prefix>.refs, compacted; and <prefix>.letters,
+// like the journal topic and with its partition count, whatever
+// Config.Partitions says (an existing letters topic of another count is
+// refused). All get min.insync.replicas of a majority of the replicas
+// (so "all in-sync replicas" is never one) and max.message.bytes to fit
 // Config.MaxRecordBytes. Existing topics are used as they are.
 // TopicWriter creates and writes further topics under the same prefix
 // (the gateway's charging records, <prefix>.charging).
@@ -36,12 +38,19 @@
 // partitions is ErrCrossPartition. While the group rebalances, Puts wait
 // for the next generation, within Config.WriteTimeout.
 //
-// Partitioning by recipient, later, hooks into ownership.route: only the
-// owner of a partition assigns Seqs in it (that is what makes them
-// unique), so an instance accepting a message for a recipient whose
-// partition another instance owns must hand it to that owner (for
-// example as a record the owner turns into the entry) rather than write
-// the entry itself.
+// # Partitioning by recipient
+//
+// Only the owner of a partition assigns Seqs in it (that is what makes
+// them unique). The gateway partitions work by recipient:
+// PartitionFor(key) is FNV-1a (32 bits) of the key modulo the partition
+// count, the same on every instance; PutIn(p) writes new entries into p
+// if this instance owns it (ownership.route with p wanted), else fails
+// with ErrNotOwner, which is journal.ErrNotOwner. Work for a partition
+// owned elsewhere travels as a letter (Send) that the owner turns into
+// the entry; receipts for an entry owned elsewhere are sent to
+// PartitionOf(seq). Ownership lists the partitions served now and a
+// channel closed at the next change, so the gateway restores the Open
+// entries (Scan) of partitions it is given.
 //
 // # Versions and the view
 //
@@ -82,6 +91,46 @@
 // back as Done past retention and the purge at the end of the rebuild
 // removes it again.
 //
+// # Letters
+//
+// A letter is a record of <prefix>.letters in partition p, the owner of
+// journal partition p being its reader. Send hands it to the sender
+// goroutine of p (one per partition, for the life of the journal), which
+// writes the Sends queued in one produce request with RequiredAcks all,
+// in queue order, retrying within Config.WriteTimeout as the writers do;
+// the next request waits for this one, so letters keep their order. A
+// letter's data is bounded by MaxDataSize.
+//
+// Each generation, once its partitions are served, a reader per owned
+// partition delivers its letters to the one Letters channel: for a
+// partition new to this instance from the group's committed offset of the
+// letters topic, for one kept from where delivery stopped. The committer
+// commits, with the journal offsets and in the same request, the offset
+// of the oldest letter delivered and not Done (or the next one to
+// deliver), so a letter left without Done, by a Close, a rebalance or a
+// crash, is read again by the next owner; Done letters after it come
+// again with it (at least once). Delivery waits when the channel is full
+// (lettersQueueLen), when maxOpenLetters of a partition are not Done, and
+// reads at most letterPrefetch records ahead, so a slow gateway bounds
+// the memory letters take. When a generation ends its readers stop; a
+// letter already in the channel may still be received, and its Done,
+// like a second one, does nothing if the partition left. MinBytes 1
+// makes the broker answer a reader's fetch when a letter arrives, so the
+// owner sees it within a produce and a fetch round trip (well under a
+// millisecond on loopback, see BenchmarkLetterLatency).
+//
+// Why a topic of their own rather than a record type in the journal
+// topic: the committed offset of a journal partition is held back by the
+// oldest record a kept entry needs, for up to Config.RewriteAfter (a Dead
+// letter, an MMS waiting for days). Letters in that partition would come
+// again to every new owner, Done or not, unless their Done were written
+// back as records, one more produce per letter. In a topic of their own,
+// co-partitioned with the journal and committed by the same group, the
+// committed offset follows the oldest letter not Done, independently of
+// the entries; only the group's assignment of the journal topic decides
+// who reads it, so the two never disagree. Letters not Done within
+// Config.TopicRetention are deleted by retention, like journal records.
+//
 // # Refs
 //
 // <prefix>.refs is compacted and keyed by ref; the value is the Seq and
@@ -120,10 +169,12 @@
 // All methods are safe for concurrent use. Scan copies chunks under the
 // read lock and calls fn without it, so fn may call Put. Every goroutine
 // has an owner that joins it: the group loop; per generation the
-// partition readers, writers and the committer (kafka-go joins them
-// before the next generation); the refs readers and publisher; the
-// maintenance loop. Close drains the writers, ends the generation
-// (committing offsets), leaves the group, flushes the refs publisher and
-// waits for all of them. Journal.mu, ownership.mu, putMu and
-// refsPublisher.mu are never held together.
+// partition readers, writers, letter readers and the committer (kafka-go
+// joins them before the next generation; Close joins the letter readers
+// too); the letter senders; the refs readers and publisher; the
+// maintenance loop. Close drains the writers and the senders, ends the
+// generation (committing offsets), leaves the group, flushes the refs
+// publisher, waits for all of them and closes the Letters channel.
+// Journal.mu, ownership.mu, putMu, refsPublisher.mu and letterBox.mu are
+// never held together.
 package kafka

@@ -18,8 +18,9 @@ const (
 // Errors a Kafka journal returns besides the journal package's.
 var (
 	// ErrTooLarge: an entry's data, ref count or a ref exceeds its bound,
-	// a Put carries more entries than Config.MaxBatch, or its record
-	// would exceed Config.MaxRecordBytes.
+	// a Put carries more entries than Config.MaxBatch, its record would
+	// exceed Config.MaxRecordBytes, or a letter's data exceeds
+	// MaxDataSize (or its record Config.MaxRecordBytes).
 	ErrTooLarge = errors.New("journal/kafka: too large")
 	// ErrInvalidEntry: an entry has an invalid state, an empty ref, a time
 	// outside the range of unix nanoseconds, or a Seq this journal cannot
@@ -29,13 +30,18 @@ var (
 	// One Put is one Kafka record in one partition; write such entries in
 	// separate Puts.
 	ErrCrossPartition = errors.New("journal/kafka: entries of different partitions in one put")
-	// ErrNotOwner: a Put names an entry of a partition that the consumer
-	// group has given to another instance. Temporary: the owner does the
-	// work of that entry.
-	ErrNotOwner = errors.New("journal/kafka: partition owned by another instance")
-	// ErrUnavailable: the cluster did not acknowledge a Put within
-	// Config.WriteTimeout, or this instance owned no partition to write
-	// to. Nothing of the Put is visible on this instance; the caller
+	// ErrNotOwner: a Put names an entry of a partition, or PutIn a
+	// partition, that the consumer group has given to another instance.
+	// Temporary: the owner does the work of that entry. It is
+	// journal.ErrNotOwner itself, so callers of journal.Shared test for
+	// either.
+	ErrNotOwner = journal.ErrNotOwner
+	// ErrInvalidPartition: PutIn or Send names a partition the journal
+	// topic does not have.
+	ErrInvalidPartition = errors.New("journal/kafka: no such partition")
+	// ErrUnavailable: the cluster did not acknowledge a Put or a Send
+	// within Config.WriteTimeout, or this instance owned no partition to
+	// write to. Nothing of the Put is visible on this instance; the caller
 	// retries (see the package documentation on ambiguous failures).
 	ErrUnavailable = errors.New("journal/kafka: unavailable")
 	// ErrCorrupt: a record read from a topic does not decode.

@@ -33,6 +33,7 @@ type generation struct {
 	gen     *kafka.Generation
 	parts   map[int]*partition
 	ended   chan struct{} // closed when the generation ends
+	served  chan struct{} // closed once its partitions are served (never if it ended first)
 	over    bool          // set when it ends; guarded by ownership.mu
 	writers sync.WaitGroup
 }
@@ -44,7 +45,7 @@ type generation struct {
 // generation to end; kafka-go joins the goroutines it started before the
 // next generation.
 func (j *Journal) runGeneration(kg *kafka.Generation) {
-	g := &generation{gen: kg, ended: make(chan struct{})}
+	g := &generation{gen: kg, ended: make(chan struct{}), served: make(chan struct{})}
 	kg.Start(func(ctx context.Context) {
 		<-ctx.Done()
 		j.own.end(g)
@@ -74,7 +75,17 @@ func (j *Journal) runGeneration(kg *kafka.Generation) {
 		})
 	}
 	kg.Start(func(ctx context.Context) { j.runCommitter(ctx, g) })
+	for _, p := range g.parts {
+		// Joined by Close too: a goroutine Start runs after the
+		// generation ended is not one kafka-go waits for.
+		j.letterReaders.Add(1)
+		kg.Start(func(ctx context.Context) {
+			defer j.letterReaders.Done()
+			j.readLetters(ctx, g, p.letters)
+		})
+	}
 	if j.own.serve(g) {
+		close(g.served)
 		j.log.Info("journal partitions owned", "generation", kg.ID, "partitions", slices.Sorted(maps.Keys(g.parts)), "rebuilt", len(fresh))
 	}
 }
@@ -84,6 +95,12 @@ func (j *Journal) runGeneration(kg *kafka.Generation) {
 // it returns apart, not yet serving. A partition whose rebuild a
 // generation cut short is rebuilt anew.
 func (j *Journal) adopt(assigned map[int]int64) (all map[int]*partition, fresh []*partition) {
+	var dropped []*partition
+	defer func() {
+		for _, p := range dropped {
+			p.letters.giveAway()
+		}
+	}()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for id, p := range j.v.parts {
@@ -91,6 +108,7 @@ func (j *Journal) adopt(assigned map[int]int64) (all map[int]*partition, fresh [
 			j.v.dropLocked(p)
 			close(p.gone)
 			drainQueue(p.queue, errRequeue)
+			dropped = append(dropped, p)
 		}
 	}
 	all = make(map[int]*partition, len(assigned))
@@ -277,7 +295,9 @@ func (j *Journal) audit(parts []*partition) []refUpdate {
 
 // runCommitter commits, every Config.CommitInterval and when the
 // generation ends, the offset from which each partition of g must be
-// read to rebuild it: never past a record that a kept entry still needs.
+// read to rebuild it (never past a record that a kept entry still
+// needs), and the offset from which its letters must be read (never past
+// a letter not Done).
 func (j *Journal) runCommitter(ctx context.Context, g *generation) {
 	t := time.NewTicker(j.cfg.CommitInterval)
 	defer t.Stop()
@@ -302,10 +322,18 @@ func (j *Journal) commit(g *generation) {
 		}
 	}
 	j.mu.RUnlock()
-	if len(offsets) == 0 {
+	letters := letterCommits(g)
+	commits := make(map[string]map[int]int64, 2)
+	if len(offsets) > 0 {
+		commits[j.cfg.journalTopic()] = offsets
+	}
+	if len(letters) > 0 {
+		commits[j.cfg.lettersTopic()] = letters
+	}
+	if len(commits) == 0 {
 		return
 	}
-	if err := g.gen.CommitOffsets(map[string]map[int]int64{j.cfg.journalTopic(): offsets}); err != nil {
+	if err := g.gen.CommitOffsets(commits); err != nil {
 		j.log.Debug("journal group: commit failed", "err", err)
 		return
 	}
@@ -314,4 +342,5 @@ func (j *Journal) commit(g *generation) {
 		g.parts[id].committed = max(g.parts[id].committed, off)
 	}
 	j.mu.Unlock()
+	lettersCommitted(g, letters)
 }

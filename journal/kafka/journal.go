@@ -15,7 +15,7 @@ import (
 	"github.com/iwf-gateway/iwf/journal"
 )
 
-// Journal is a journal.Journal on Kafka topics, shared by the instances
+// Journal is a journal.Shared on Kafka topics, shared by the instances
 // of one consumer group. Open it with Open.
 type Journal struct {
 	cfg   Config
@@ -45,6 +45,15 @@ type Journal struct {
 	wg        sync.WaitGroup // refs readers and maintenance
 	closeOnce sync.Once
 
+	// Letters: a sender per partition of the letters topic, stopped by
+	// closing sendStop; the readers of owned partitions deliver to
+	// letters, which Close closes once they and the group have ended.
+	sendQueues    []chan *sendRequest
+	sendStop      chan struct{}
+	senders       sync.WaitGroup
+	letters       chan journal.Letter
+	letterReaders sync.WaitGroup
+
 	stats counters
 }
 
@@ -70,6 +79,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 		cfg: cfg, log: log.With("journal", cfg.TopicPrefix), id: rand.Uint64(),
 		clock: clock{now: now}, v: newView(),
 		closing: make(chan struct{}), groupDone: make(chan struct{}),
+		sendStop: make(chan struct{}), letters: make(chan journal.Letter, lettersQueueLen),
 	}
 	j.own.changed = make(chan struct{})
 	j.bg, j.bgCancel = context.WithCancel(context.Background())
@@ -94,6 +104,7 @@ func (j *Journal) start(ctx context.Context) error {
 		return err
 	}
 	j.journalParts, j.refsParts = journalParts, refsParts
+	j.startSenders()
 	j.refs = newRefsPublisher(j)
 	if err := j.startRefsReaders(ctx); err != nil {
 		close(j.groupDone)
@@ -199,11 +210,12 @@ func (j *Journal) readable(ctx context.Context) error {
 	return nil
 }
 
-// Close writes the Puts already queued (within Config.WriteTimeout),
-// commits the group offsets, leaves the group, publishes pending ref
-// bindings and stops every goroutine of the journal. It waits for all of
-// that; later calls return nil at once. Methods called after Close return
-// journal.ErrClosed.
+// Close writes the Puts and Sends already queued (within
+// Config.WriteTimeout), commits the group offsets (letters not Done stay
+// for the next owner), leaves the group, publishes pending ref bindings,
+// stops every goroutine of the journal and closes the Letters channel.
+// It waits for all of that; later calls return nil at once. Methods
+// called after Close return journal.ErrClosed.
 func (j *Journal) Close() error {
 	j.closeOnce.Do(func() {
 		close(j.closing)
@@ -212,10 +224,13 @@ func (j *Journal) Close() error {
 		j.putMu.Unlock()
 		j.isShut.Store(true)
 		j.flushWriters()
+		j.stopSenders()
 		if j.group != nil {
 			j.group.Close()
 		}
 		<-j.groupDone
+		j.letterReaders.Wait()
+		j.own.shut()
 		j.failQueued(journal.ErrClosed)
 		if j.refs != nil {
 			j.refs.stop()
@@ -223,6 +238,7 @@ func (j *Journal) Close() error {
 		j.bgCancel()
 		j.wg.Wait()
 		j.transport.CloseIdleConnections()
+		close(j.letters)
 		j.log.Info("journal closed")
 	})
 	return nil
@@ -239,11 +255,15 @@ type Stats struct {
 	Rewritten        uint64 // entries written again by rewrite, since Open
 	Corrupt          uint64 // records read that did not decode (skipped)
 	RefsPending      int    // bindings waiting to be published again
+	LettersSent      uint64 // Sends acknowledged, since Open
+	LettersDelivered uint64 // letters put on the Letters channel, since Open
+	LettersOpen      int    // letters of owned partitions delivered and not Done
 }
 
 // counters are the Stats kept as atomics.
 type counters struct {
 	puts, records, purged, rewritten, corrupt atomic.Uint64
+	lettersSent, lettersDelivered             atomic.Uint64
 }
 
 // Stats returns the current counters.
@@ -260,5 +280,7 @@ func (j *Journal) Stats() Stats {
 	if j.refs != nil {
 		s.RefsPending = j.refs.pendingCount()
 	}
+	s.LettersSent, s.LettersDelivered = j.stats.lettersSent.Load(), j.stats.lettersDelivered.Load()
+	s.LettersOpen = j.lettersOpen()
 	return s
 }

@@ -15,12 +15,13 @@ import (
 // loaded partitions of the current generation, or none while the group
 // rebalances.
 type ownership struct {
-	mu      sync.Mutex
-	ready   bool               // a generation is loaded and its writers run
-	parts   map[int]*partition // writable partitions
-	ids     []int              // their ids, sorted
-	changed chan struct{}      // closed and replaced on every change
-	rr      atomic.Uint64      // round robin over ids for Puts without refs
+	mu       sync.Mutex
+	ready    bool               // a generation is loaded and its writers run
+	parts    map[int]*partition // writable partitions
+	ids      []int              // their ids, sorted
+	changed  chan struct{}      // closed and replaced on every change, closed for good by shut
+	shutDown bool               // shut was called: changed stays closed
+	rr       atomic.Uint64      // round robin over ids for Puts without refs
 }
 
 // serve publishes the partitions of g as writable, unless g has ended
@@ -50,8 +51,23 @@ func (o *ownership) end(g *generation) {
 }
 
 func (o *ownership) notifyLocked() {
+	if o.shutDown {
+		return
+	}
 	close(o.changed)
 	o.changed = make(chan struct{})
+}
+
+// shut ends ownership for good when the journal closes: nothing is owned
+// and changed stays closed, so no one waits on it for ever.
+func (o *ownership) shut() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ready, o.parts, o.ids = false, nil, nil
+	if !o.shutDown {
+		o.shutDown = true
+		close(o.changed)
+	}
 }
 
 // count is the number of writable partitions.
@@ -93,9 +109,9 @@ func (o *ownership) awaitReady(ctx context.Context, stopped <-chan struct{}) err
 // route returns the partition a Put goes to: want when it is >= 0 (the
 // partition of the entries it updates), otherwise one this instance owns,
 // chosen by the first ref of the first entry or round robin. It waits
-// through a rebalance until ctx ends. This is the hook for partitioning
-// by recipient: a key that names a partition another instance owns will
-// need that owner to create the entry (see the package documentation).
+// through a rebalance until ctx ends. PutIn wants the partition of the
+// recipient; when another instance owns it, the work goes there as a
+// letter (see the package documentation).
 func (o *ownership) route(ctx context.Context, closing <-chan struct{}, want int, entries []journal.Entry) (*partition, error) {
 	for {
 		parts, ids, ready, changed := o.snapshot()

@@ -65,6 +65,12 @@ func (e *notOwnerError) Unwrap() error { return ErrNotOwner }
 // acknowledged, it returns nil even if the context ends while the ref
 // bindings are still being published.
 func (j *Journal) Put(ctx context.Context, entries []journal.Entry) error {
+	return j.put(ctx, -1, entries)
+}
+
+// put is Put into partition target, or into any owned partition when
+// target is -1.
+func (j *Journal) put(ctx context.Context, target int, entries []journal.Entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -77,6 +83,12 @@ func (j *Journal) Put(ctx context.Context, entries []journal.Entry) error {
 	want, size, err := j.checkPut(entries)
 	if err != nil {
 		return err
+	}
+	if target >= 0 {
+		if want >= 0 && want != target {
+			return fmt.Errorf("%w: an entry is in partition %d, the put is into %d", ErrCrossPartition, want, target)
+		}
+		want = target
 	}
 	req := newPutRequest(entries, size)
 	wctx, cancel := context.WithTimeout(ctx, j.cfg.WriteTimeout)

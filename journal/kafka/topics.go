@@ -4,23 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 )
 
-// topicSpecs returns what Open creates when the topics are missing. The
-// journal topic deletes by age (rewrites keep every needed record younger
-// than rewrite_after); the refs topic is compacted: the last binding of
-// each ref, or its tombstone for a while.
-func (c *Config) topicSpecs() []kafka.TopicConfig {
-	common := []kafka.ConfigEntry{
+// commonTopicConfig is the configuration every topic Open creates shares.
+func (c *Config) commonTopicConfig() []kafka.ConfigEntry {
+	return []kafka.ConfigEntry{
 		{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(c.MaxRecordBytes + recordBatchOverhead)},
 		// A write acknowledged by all in-sync replicas must reach a
 		// majority: otherwise a shrunken ISR of one makes "all" mean one.
 		{ConfigName: "min.insync.replicas", ConfigValue: strconv.Itoa(c.Replication/2 + 1)},
 	}
+}
+
+// lettersSpec is the letters topic Open creates when it is missing: as
+// many partitions as the journal topic has (partition p of each belongs
+// to the same owner), deleted by age like the journal topic.
+func (c *Config) lettersSpec(partitions int) kafka.TopicConfig {
+	return kafka.TopicConfig{
+		Topic: c.lettersTopic(), NumPartitions: partitions, ReplicationFactor: c.Replication,
+		ConfigEntries: append([]kafka.ConfigEntry{
+			{ConfigName: "cleanup.policy", ConfigValue: "delete"},
+			{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(c.TopicRetention.Milliseconds(), 10)},
+		}, c.commonTopicConfig()...),
+	}
+}
+
+// topicSpecs returns the journal and refs topics Open creates when they
+// are missing. The journal topic deletes by age (rewrites keep every
+// needed record younger than rewrite_after); the refs topic is
+// compacted: the last binding of each ref, or its tombstone for a while.
+func (c *Config) topicSpecs() []kafka.TopicConfig {
+	common := c.commonTopicConfig()
 	return []kafka.TopicConfig{
 		{
 			Topic: c.journalTopic(), NumPartitions: c.Partitions, ReplicationFactor: c.Replication,
@@ -43,7 +62,9 @@ func (c *Config) topicSpecs() []kafka.TopicConfig {
 const recordBatchOverhead = 1 << 10
 
 // ensureTopics creates the topics that are missing and returns the
-// partition counts of the journal and refs topics.
+// partition counts of the journal and refs topics. The letters topic is
+// created after the journal topic, with its partition count, and must
+// have that count.
 func (j *Journal) ensureTopics(ctx context.Context) (journalParts, refsParts int, err error) {
 	counts, err := j.partitionCounts(ctx)
 	if err != nil {
@@ -59,13 +80,26 @@ func (j *Journal) ensureTopics(ctx context.Context) (journalParts, refsParts int
 		if err := j.createTopics(ctx, missing); err != nil {
 			return 0, 0, err
 		}
-		if counts, err = j.waitPartitions(ctx); err != nil {
+		if counts, err = j.waitPartitions(ctx, j.cfg.journalTopic(), j.cfg.refsTopic()); err != nil {
 			return 0, 0, err
 		}
 	}
 	journalParts, refsParts = counts[j.cfg.journalTopic()], counts[j.cfg.refsTopic()]
 	if journalParts > MaxPartitions {
 		return 0, 0, fmt.Errorf("journal/kafka: topic %s has %d partitions, more than %d", j.cfg.journalTopic(), journalParts, MaxPartitions)
+	}
+	letters := counts[j.cfg.lettersTopic()]
+	if letters == 0 {
+		if err := j.createTopics(ctx, []kafka.TopicConfig{j.cfg.lettersSpec(journalParts)}); err != nil {
+			return 0, 0, err
+		}
+		if counts, err = j.waitPartitions(ctx, j.cfg.lettersTopic()); err != nil {
+			return 0, 0, err
+		}
+		letters = counts[j.cfg.lettersTopic()]
+	}
+	if letters != journalParts {
+		return 0, 0, fmt.Errorf("journal/kafka: topic %s has %d partitions, topic %s %d: they must match", j.cfg.lettersTopic(), letters, j.cfg.journalTopic(), journalParts)
 	}
 	return journalParts, refsParts, nil
 }
@@ -92,11 +126,11 @@ func (j *Journal) createTopics(ctx context.Context, specs []kafka.TopicConfig) e
 // partitionCounts returns the partition count of each of our topics that
 // exists.
 func (j *Journal) partitionCounts(ctx context.Context) (map[string]int, error) {
-	res, err := j.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{j.cfg.journalTopic(), j.cfg.refsTopic()}})
+	res, err := j.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{j.cfg.journalTopic(), j.cfg.refsTopic(), j.cfg.lettersTopic()}})
 	if err != nil {
 		return nil, fmt.Errorf("journal/kafka: metadata: %w", err)
 	}
-	counts := make(map[string]int, 2)
+	counts := make(map[string]int, 3)
 	for _, t := range res.Topics {
 		switch {
 		case t.Error == nil:
@@ -109,13 +143,14 @@ func (j *Journal) partitionCounts(ctx context.Context) (map[string]int, error) {
 	return counts, nil
 }
 
-// waitPartitions polls the metadata until both topics show partitions:
-// brokers learn of a new topic a little after the controller made it.
-func (j *Journal) waitPartitions(ctx context.Context) (map[string]int, error) {
+// waitPartitions polls the metadata until every one of topics shows
+// partitions: brokers learn of a new topic a little after the controller
+// made it.
+func (j *Journal) waitPartitions(ctx context.Context, topics ...string) (map[string]int, error) {
 	delay := 10 * time.Millisecond
 	for {
 		counts, err := j.partitionCounts(ctx)
-		if err == nil && counts[j.cfg.journalTopic()] > 0 && counts[j.cfg.refsTopic()] > 0 {
+		if err == nil && !slices.ContainsFunc(topics, func(t string) bool { return counts[t] == 0 }) {
 			return counts, nil
 		}
 		select {

@@ -64,6 +64,9 @@ type partition struct {
 	// serving is false while the partition is being rebuilt: its entries
 	// are then hidden from Get and Scan.
 	serving bool
+	// letters is the delivery state of the partition's letters; set at
+	// creation, it has a lock of its own.
+	letters *letterBox
 }
 
 // lowWater is the offset from which a new owner must read to rebuild p:
@@ -146,7 +149,7 @@ func (v *view) removeLocked(p *partition, e *entry) {
 func newPartition(id int, queueLen int) *partition {
 	return &partition{
 		id: id, queue: make(chan *putRequest, queueLen), gone: make(chan struct{}),
-		entries: make(map[uint64]*entry),
+		entries: make(map[uint64]*entry), letters: newLetterBox(id),
 	}
 }
 
