@@ -9,5 +9,6 @@ func newBenchCmd() *cobra.Command {
 	cmd.AddCommand(newBenchSMSCmd())
 	cmd.AddCommand(newBenchMMSCmd())
 	cmd.AddCommand(newBenchIMPSCmd())
+	cmd.AddCommand(newBenchMSRPCmd())
 	return cmd
 }
