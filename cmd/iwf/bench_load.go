@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -16,17 +17,18 @@ import (
 
 // loadGenConfig configures the SIP MESSAGE load generator of `iwf bench`.
 type loadGenConfig struct {
-	Target      *net.UDPAddr  // iwf's SIP address (with Transport "tcp", its TCP listener on that IP and port)
-	Transport   string        // "udp" (default) or "tcp"
-	Count       int           // messages to send, numbered 0..Count-1
-	Rate        float64       // messages per second; 0 sends as fast as Outstanding allows
-	Outstanding int           // requests without a final response at once
-	Sockets     int           // UDP sockets or TCP connections the load is spread over
-	T1          time.Duration // first retransmit interval (RFC 3261 Timer A); UDP only
-	T2          time.Duration // retransmit interval cap
-	Timeout     time.Duration // give a request up after this long (Timer F)
-	RunID       string        // makes Call-IDs unique across runs
-	Message     loadMessage   // what MESSAGE n carries; zero: the text "bench <n>" to an SMS user
+	Target      *net.UDPAddr   // iwf's SIP address (with Transport "tcp", its TCP listener on that IP and port)
+	Targets     []*net.UDPAddr // several iwf instances, instead of Target: message n goes to Targets[n mod len]
+	Transport   string         // "udp" (default) or "tcp"
+	Count       int            // messages to send, numbered 0..Count-1
+	Rate        float64        // messages per second; 0 sends as fast as Outstanding allows
+	Outstanding int            // requests without a final response at once, shared out among the targets
+	Sockets     int            // UDP sockets or TCP connections the load is spread over (rounded up to a multiple of the targets)
+	T1          time.Duration  // first retransmit interval (RFC 3261 Timer A); UDP only
+	T2          time.Duration  // retransmit interval cap
+	Timeout     time.Duration  // give a request up after this long (Timer F)
+	RunID       string         // makes Call-IDs unique across runs
+	Message     loadMessage    // what MESSAGE n carries; zero: the text "bench <n>" to an SMS user
 }
 
 // loadMessage says what each numbered MESSAGE carries. Both functions
@@ -46,6 +48,22 @@ var smsLoadMessage = loadMessage{
 	AppendBody:  appendBenchText,
 }
 
+// smsLoadMessageTo is the MESSAGE of `iwf bench sms --recipients k`: the
+// text "bench <n>" to SMS user n mod k, numbered from +447700900123 up, so
+// that a shared journal, which partitions work by recipient, spreads it
+// over its partitions. One recipient is smsLoadMessage.
+func smsLoadMessageTo(recipients int) loadMessage {
+	if recipients <= 1 {
+		return smsLoadMessage
+	}
+	m := smsLoadMessage
+	m.AppendURI = func(b []byte, n int) []byte {
+		b = strconv.AppendInt(append(b, "sip:+"...), 447700900123+int64(n%recipients), 10)
+		return append(b, "@iwf.example.net;user=phone"...)
+	}
+	return m
+}
+
 // appendBenchText appends "bench <n>", the text every bench recorder reads
 // the message number from.
 func appendBenchText(b []byte, n int) []byte {
@@ -62,12 +80,17 @@ const (
 // each its first send time and final status. Over UDP it retransmits
 // (Timer A); over TCP, a reliable transport, it sends each request once
 // (RFC 3261 17.1.2.2) and only gives it up after Timeout. Run owns every
-// goroutine it starts (one reader per socket or connection and the
-// retransmitter) and joins them before returning.
+// goroutine it starts (one sender per target, one reader per socket or
+// connection and the retransmitter) and joins them before returning.
+//
+// With several targets (iwf instances) message n goes to target n mod k,
+// over that target's own sockets and within its own share of
+// Outstanding, from a sender of its own: an instance that answers slowly
+// holds back only its share of the load.
 type loadGen struct {
 	cfg      loadGenConfig
-	reliable bool // TCP
-	conns    []net.Conn
+	reliable bool       // TCP
+	conns    []net.Conn // conns[i] is connected to Targets[i mod len(Targets)]
 	ports    []int
 	base     time.Time
 	running  atomic.Bool // until Run closes the connections
@@ -75,7 +98,7 @@ type loadGen struct {
 	firstSent []atomic.Int64  // ns since base, by message number
 	final     []atomic.Uint32 // loadPending, loadGaveUp or the final status code
 	latency   []uint32        // µs from first send to final response; written once by the recorder
-	tokens    chan struct{}   // one per outstanding request
+	tokens    []chan struct{} // by target, one per outstanding request to it
 	completed chan struct{}   // closed when every message has a final state
 	retx      retxQueue
 
@@ -88,11 +111,23 @@ func newLoadGen(cfg loadGenConfig) *loadGen {
 	if cfg.Message.AppendBody == nil {
 		cfg.Message = smsLoadMessage
 	}
+	if len(cfg.Targets) == 0 {
+		cfg.Targets = []*net.UDPAddr{cfg.Target}
+	}
+	k := len(cfg.Targets)
+	cfg.Sockets = (max(cfg.Sockets, 1) + k - 1) / k * k
 	lg := &loadGen{
 		cfg: cfg, reliable: cfg.Transport == "tcp",
 		firstSent: make([]atomic.Int64, cfg.Count), final: make([]atomic.Uint32, cfg.Count),
-		latency: make([]uint32, cfg.Count), tokens: make(chan struct{}, cfg.Outstanding),
+		latency: make([]uint32, cfg.Count), tokens: make([]chan struct{}, k),
 		completed: make(chan struct{}),
+	}
+	for i := range k {
+		share := cfg.Outstanding / k
+		if i < cfg.Outstanding%k {
+			share++
+		}
+		lg.tokens[i] = make(chan struct{}, max(share, 1))
 	}
 	if lg.reliable {
 		// No retransmissions: the one queue entry of a request falls due
@@ -132,7 +167,7 @@ func (lg *loadGen) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); lg.retransmit(stopRetx) }()
-	err := lg.send(ctx)
+	err := lg.sendAll(ctx)
 	if err == nil {
 		select {
 		case <-lg.completed:
@@ -150,8 +185,8 @@ func (lg *loadGen) Run(ctx context.Context) error {
 }
 
 func (lg *loadGen) dial() error {
-	for range lg.cfg.Sockets {
-		c, port, err := lg.dialOne()
+	for i := range lg.cfg.Sockets {
+		c, port, err := lg.dialOne(lg.cfg.Targets[i%len(lg.cfg.Targets)])
 		if err != nil {
 			for _, c := range lg.conns {
 				c.Close()
@@ -164,10 +199,10 @@ func (lg *loadGen) dial() error {
 	return nil
 }
 
-// dialOne opens one UDP socket or TCP connection to the target and returns
-// it with its local port.
-func (lg *loadGen) dialOne() (net.Conn, int, error) {
-	local, target := net.IPv4(127, 0, 0, 1), lg.cfg.Target
+// dialOne opens one UDP socket or TCP connection to target and returns it
+// with its local port.
+func (lg *loadGen) dialOne(target *net.UDPAddr) (net.Conn, int, error) {
+	local := net.IPv4(127, 0, 0, 1)
 	if lg.reliable {
 		c, err := net.DialTCP("tcp", &net.TCPAddr{IP: local}, &net.TCPAddr{IP: target.IP, Port: target.Port})
 		if err != nil {
@@ -184,12 +219,30 @@ func (lg *loadGen) dialOne() (net.Conn, int, error) {
 	return c, c.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
-// send writes each message once, paced by Rate and bounded by Outstanding.
-func (lg *loadGen) send(ctx context.Context) error {
+// sendAll runs one sender per target and waits for them.
+func (lg *loadGen) sendAll(ctx context.Context) error {
+	k := len(lg.cfg.Targets)
+	if k == 1 {
+		return lg.send(ctx, 0)
+	}
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		wg.Go(func() { errs[i] = lg.send(ctx, i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// send writes each message of target i (n mod k == i) once, paced by Rate
+// and bounded by the target's share of Outstanding. Since the sockets are
+// a multiple of the targets, socket n mod Sockets is one of target i's.
+func (lg *loadGen) send(ctx context.Context, i int) error {
 	buf, body := make([]byte, 0, 1024), make([]byte, 0, 1024)
-	for n := range lg.cfg.Count {
+	tokens := lg.tokens[i]
+	for n := i; n < lg.cfg.Count; n += len(lg.cfg.Targets) {
 		select {
-		case lg.tokens <- struct{}{}:
+		case tokens <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -200,7 +253,7 @@ func (lg *loadGen) send(ctx context.Context) error {
 			}
 		}
 		now := time.Since(lg.base)
-		lg.firstSent[n].Store(int64(now))
+		lg.firstSent[n].Store(max(1, int64(now))) // 0 is "not sent"
 		buf, body = lg.appendRequest(buf[:0], body[:0], n)
 		// A failed write is a lost datagram, which the retransmitter
 		// repeats, or a broken connection, on which Timer F gives up.
@@ -324,7 +377,7 @@ func (lg *loadGen) finish(n int, code uint32) bool {
 		lg.accepted.Add(1)
 	}
 	lg.lastFinal.Store(int64(now))
-	<-lg.tokens
+	<-lg.tokens[n%len(lg.tokens)]
 	if lg.done.Add(1) == int64(lg.cfg.Count) {
 		close(lg.completed)
 	}
@@ -402,7 +455,9 @@ func (lg *loadGen) retransmitOne(buf, body []byte, level int, e retxEntry, now t
 
 // retxQueue holds sent requests by retransmit level; within a level the
 // entries are in order of due time because every entry of a level waits
-// the same interval.
+// the same interval. (With several senders two entries may be pushed the
+// other way round by the microseconds between a send and its push; the
+// later one then waits for the earlier, at most that long.)
 type retxQueue struct {
 	mu     sync.Mutex
 	levels []retxLevel
@@ -448,27 +503,55 @@ type loadStats struct {
 	Duration                   time.Duration
 	P50, P99, Max              time.Duration // accept latency of the 202s
 	Retransmits, DupResponses  int64
-	LostConns                  int64 // TCP connections that ended while the load ran
+	LostConns                  int64         // TCP connections that ended while the load ran
+	PerTarget                  []targetStats // by target, with several targets
+}
+
+// targetStats is what the load generator saw of one target (iwf
+// instance).
+type targetStats struct {
+	Sent, Accepted, Refused, Unanswered int
+	P50, P99, Max                       time.Duration // accept latency of its 202s
 }
 
 func (lg *loadGen) stats() loadStats {
 	st := loadStats{Refused: map[int]int{}, Retransmits: lg.retransmits.Load(), DupResponses: lg.dupResponses.Load(),
 		LostConns: lg.lostConns.Load()}
+	k := len(lg.cfg.Targets)
 	lat := make([]uint32, 0, lg.accepted.Load())
+	per := make([]targetStats, k)
+	perLat := make([][]uint32, k)
 	st.Sent = int(lg.sent.Load())
-	for n := range st.Sent {
+	// Each sender sends its messages in order, so the first Sent numbers
+	// are not necessarily the ones sent; every number is looked at.
+	for n := range lg.cfg.Count {
+		t := &per[n%k]
+		if lg.firstSent[n].Load() == 0 {
+			continue // never sent
+		}
+		t.Sent++
 		switch code := lg.final[n].Load(); code {
 		case 202:
 			st.Accepted++
+			t.Accepted++
 			lat = append(lat, lg.latency[n])
+			perLat[n%k] = append(perLat[n%k], lg.latency[n])
 		case loadPending, loadGaveUp:
 			st.Unanswered++
+			t.Unanswered++
 		default:
 			st.Refused[int(code)]++
+			t.Refused++
 		}
 	}
 	st.Duration = time.Duration(lg.lastFinal.Load())
 	st.P50, st.P99, st.Max = percentiles(lat)
+	if k > 1 {
+		for i := range per {
+			per[i].P50, per[i].P99, per[i].Max = percentiles(perLat[i])
+		}
+		st.PerTarget = per
+	}
 	return st
 }
 
