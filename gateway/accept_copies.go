@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/iwf-gateway/iwf/cpm"
@@ -32,19 +33,25 @@ func (g *Gateway) repeated(ctx context.Context, key string, window time.Duration
 
 // acceptCopies journals one copy of msg per CPM recipient in one write,
 // the dedupe key (if any) bound to the first, and queues them. msg gets a
-// fresh id; from is its sender, origin the network it came from.
+// fresh id; from is its sender, origin the network it came from. With a
+// shared journal, see placeCopies.
 func (g *Gateway) acceptCopies(ctx context.Context, msg cpm.Message, from cpm.Address, to []cpm.Address, origin, key string, start time.Time) error {
 	msg.ID, msg.From = newID(), from
 	if msg.DateTime.IsZero() {
 		msg.DateTime = g.now().UTC()
 	}
 	items := make([]*item, len(to))
-	entries := make([]journal.Entry, len(to))
 	for i, rcpt := range to {
 		copy := msg
 		copy.To = rcpt
 		items[i] = g.moItem(copy, origin)
-		entries[i] = entryOf(items[i], journal.Open)
+	}
+	if g.cluster != nil {
+		return g.placeCopies(ctx, items, origin, key, start)
+	}
+	entries := make([]journal.Entry, len(items))
+	for i, it := range items {
+		entries[i] = entryOf(it, journal.Open)
 	}
 	if key != "" {
 		entries[0].Refs = []string{key}
@@ -64,6 +71,41 @@ func (g *Gateway) acceptCopies(ctx context.Context, msg cpm.Message, from cpm.Ad
 		g.log.Info("message from "+origin+" accepted", "seq", it.seq, "id", msg.ID, "from", from, "to", it.msg.To,
 			"parts", len(msg.Parts), "bytes", msg.Size())
 		g.accepted(it, start)
+	}
+	return nil
+}
+
+// placeCopies creates the copies of one input in the partitions of their
+// recipients: one write per partition, each by the partition's owner.
+// When the copies span several partitions, each partition's share has its
+// own dedupe ref (key@partition), so an input sent again after a partial
+// failure creates only the shares that are missing.
+func (g *Gateway) placeCopies(ctx context.Context, items []*item, origin, key string, start time.Time) error {
+	var window time.Duration
+	if origin == NetworkMMS {
+		window = g.cfg.MODedupeWindow
+	}
+	shares := map[int][]*item{}
+	var order []int
+	for _, it := range items {
+		p := g.cluster.j.PartitionFor(g.partitionKey(string(it.msg.To)))
+		if _, ok := shares[p]; !ok {
+			order = append(order, p)
+		}
+		shares[p] = append(shares[p], it)
+	}
+	for _, p := range order {
+		c := &creation{once: key, window: window, items: shares[p], start: start}
+		if key != "" && len(order) > 1 {
+			c.once = key + "@" + strconv.Itoa(p)
+		}
+		if c.once != "" {
+			c.refs = [][]string{{c.once}}
+		}
+		if err := g.placeIn(ctx, p, c); err != nil {
+			g.stats.journalErrors.Add(1)
+			return err
+		}
 	}
 	return nil
 }

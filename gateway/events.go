@@ -151,11 +151,22 @@ func (g *Gateway) networkOf(route string) string {
 }
 
 // put writes entries to the journal and remembers the highest sequence
-// number written, which bounds searches of recent traffic.
+// number written, which bounds searches of recent traffic. With a shared
+// journal, new entries written together with updates of existing ones go
+// into the partition of those (see partitionOfUpdate).
 func (g *Gateway) put(ctx context.Context, entries []journal.Entry) error {
+	if p, ok := g.cluster.partitionOfUpdate(entries); ok {
+		return g.putIn(ctx, p, entries)
+	}
 	if err := g.deps.Journal.Put(ctx, entries); err != nil {
 		return err
 	}
+	g.noteWritten(entries)
+	return nil
+}
+
+// noteWritten remembers the highest sequence number of entries written.
+func (g *Gateway) noteWritten(entries []journal.Entry) {
 	for _, e := range entries {
 		for {
 			last := g.lastSeq.Load()
@@ -164,5 +175,4 @@ func (g *Gateway) put(ctx context.Context, entries []journal.Entry) error {
 			}
 		}
 	}
-	return nil
 }

@@ -139,6 +139,7 @@ type Gateway struct {
 	lastSeq  atomic.Uint64 // highest journal sequence written or restored
 	sessions bool          // large-message mode toward CPM users
 	chats    chatTable     // live chat sessions with legacy users
+	cluster  *cluster      // set when the journal is a journal.Shared (shared.go)
 
 	concatRef atomic.Uint32 // last SMS concatenation reference handed out
 	accepting chan struct{} // one token per MESSAGE being accepted (MaxAccepting)
@@ -191,6 +192,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		done:    make(chan struct{}),
 	}
 	g.mo = newMOAssembler(cfg.Reassembly)
+	g.cluster = newCluster(deps.Journal)
 	// Concatenation references start at a random point, so a restart does
 	// not hand out again the references of messages a handset may still
 	// be reassembling.
@@ -236,6 +238,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return err
 	}
 	g.start(func() { g.sched.run(popCtx, g.now, g.fire) })
+	g.startShared(popCtx, attemptCtx)
 	for _, r := range g.sms {
 		for i := 0; i < r.Workers; i++ {
 			g.start(func() {

@@ -175,7 +175,8 @@ func (g *Gateway) handleMMSReport(ctx context.Context, route string, req *mm7.De
 
 // settleLegacy ends a message submitted on an MM7 or IMPS route from its
 // final report. The answer to the peer is a temporary error only when the
-// journal fails.
+// journal fails. A report on a message another instance of a shared
+// journal owns is handed to that instance.
 func (g *Gateway) settleLegacy(ctx context.Context, route, id string, status cpm.Status, reason string) error {
 	seq, _, err := g.findRef(ctx, []string{legacyRef(route, id)})
 	if errors.Is(err, journal.ErrNotFound) {
@@ -187,9 +188,26 @@ func (g *Gateway) settleLegacy(ctx context.Context, route, id string, status cpm
 		g.stats.journalErrors.Add(1)
 		return errTryLater
 	}
+	err = g.applyLegacyReport(ctx, route, seq, status, reason)
+	if errors.Is(err, errHandedOver) {
+		l := &letter{kind: letterReport, route: route, seq: seq, status: status, reason: reason}
+		return g.forward(ctx, seq, l, errTryLater)
+	}
+	return err
+}
+
+// applyLegacyReport ends the entry seq from its final report. It returns
+// errHandedOver when the entry belongs to another instance.
+func (g *Gateway) applyLegacyReport(ctx context.Context, route string, seq uint64, status cpm.Status, reason string) error {
+	if c := g.cluster; c != nil && !c.owns(c.j.PartitionOf(seq)) {
+		return errHandedOver
+	}
 	unlock := g.locks.lock(seq)
 	defer unlock()
 	it, err := g.load(ctx, work{seq: seq})
+	if errors.Is(err, errHandedOver) {
+		return err
+	}
 	if err != nil {
 		return errTryLater
 	}
@@ -199,12 +217,10 @@ func (g *Gateway) settleLegacy(ctx context.Context, route, id string, status cpm
 	g.stats.receipts.Add(1)
 	if status == cpm.Delivered {
 		it.parts[0].status = partDelivered
-		g.finish(ctx, it, outcomeDelivered, cpm.Delivered, reason)
-		return nil
+		return g.settled(g.finishErr(ctx, it, outcomeDelivered, cpm.Delivered, reason))
 	}
 	it.parts[0].status = partFailed
-	g.finish(ctx, it, outcomeFailed, status, reason)
-	return nil
+	return g.settled(g.finishErr(ctx, it, outcomeFailed, status, reason))
 }
 
 // errTryLater is a report the journal could not take; the adapters map any
@@ -230,7 +246,22 @@ func (g *Gateway) handleReadReply(ctx context.Context, route string, req *mm7.Re
 	if err != nil {
 		return mm7.StatusServiceUnavailable
 	}
-	once := "rr/" + route + "/" + req.MessageID
+	err = g.applyReadReply(ctx, route, req.MessageID, seq)
+	if errors.Is(err, errHandedOver) {
+		l := &letter{kind: letterReadReply, route: route, seq: seq, id: req.MessageID}
+		return g.forward(ctx, seq, l, mm7.StatusServiceUnavailable)
+	}
+	return err
+}
+
+// applyReadReply queues the display notification for the entry seq,
+// which the relay's message id names, once. It returns errHandedOver when
+// the entry belongs to another instance.
+func (g *Gateway) applyReadReply(ctx context.Context, route, messageID string, seq uint64) error {
+	if c := g.cluster; c != nil && !c.owns(c.j.PartitionOf(seq)) {
+		return errHandedOver
+	}
+	once := "rr/" + route + "/" + messageID
 	switch _, err := g.deps.Journal.Lookup(ctx, once); {
 	case err == nil:
 		return nil
@@ -238,6 +269,9 @@ func (g *Gateway) handleReadReply(ctx context.Context, route string, req *mm7.Re
 		return mm7.StatusServiceUnavailable
 	}
 	e, err := g.deps.Journal.Get(ctx, seq)
+	if g.handedOver(seq, err) {
+		return errHandedOver
+	}
 	if err != nil {
 		return mm7.StatusServiceUnavailable
 	}
@@ -254,7 +288,10 @@ func (g *Gateway) handleReadReply(ctx context.Context, route string, req *mm7.Re
 		},
 	}
 	entries := []journal.Entry{entryOf(rep, journal.Open, once)}
-	if err := g.put(ctx, entries); err != nil {
+	if err := g.putNear(ctx, seq, entries); err != nil {
+		if g.handedOver(seq, err) {
+			return errHandedOver
+		}
 		return mm7.StatusServiceUnavailable
 	}
 	rep.seq = entries[0].Seq

@@ -61,7 +61,8 @@ func sipError(err error) error {
 
 // AcceptFromCPM routes, dedupes and journals a message from a CPM user. It
 // returns nil once the message is durable (or is a repeat of one that is),
-// or a *sip.StatusError.
+// or a *sip.StatusError. With a shared journal, the message is journaled
+// in the partition of its recipient, by the instance that owns it.
 func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	start := g.now()
 	route, err := g.routeFor(&m)
@@ -88,6 +89,15 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	it := &item{kind: kindMessage, route: route, received: now, expiry: m.Expiry, msg: m}
 	if it.expiry.IsZero() {
 		it.expiry = now.Add(g.cfg.Validity)
+	}
+	if g.cluster != nil {
+		c := &creation{once: key, items: []*item{it}, refs: [][]string{{key}}, start: start}
+		if err := g.place(ctx, g.partitionKey(string(m.To)), c); err != nil {
+			g.stats.journalErrors.Add(1)
+			g.log.Error("journal: message neither saved nor handed to its owner; answering 503", "err", err)
+			return unavailable()
+		}
+		return nil
 	}
 	entries := []journal.Entry{entryOf(it, journal.Open, key)}
 	if err := g.put(ctx, entries); err != nil {

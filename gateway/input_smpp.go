@@ -56,7 +56,7 @@ func (g *Gateway) HandleDeliver(ctx context.Context, route string, sm *smpp.Shor
 		return err
 	}
 	if seg.Total > 1 {
-		return g.acceptFragment(ctx, route, sm, seg)
+		return g.acceptFragment(ctx, route, sm, seg, to)
 	}
 	m := g.moMessage(from, to, seg.Text)
 	return g.acceptMO(ctx, route, m, moDedupeKey(route, sm))
@@ -115,6 +115,15 @@ func (g *Gateway) acceptMO(ctx context.Context, route string, m cpm.Message, key
 		return nil
 	}
 	it := g.moItem(m, NetworkSMS)
+	if g.cluster != nil {
+		c := &creation{once: key, window: g.cfg.MODedupeWindow, items: []*item{it}, refs: [][]string{{key}}, start: start}
+		if err := g.place(ctx, g.partitionKey(string(m.To)), c); err != nil {
+			g.stats.journalErrors.Add(1)
+			g.log.Error("journal: MO neither saved nor handed to its owner; asking the SMSC to retry", "route", route, "err", err)
+			return smppStatus(statusTryLater)
+		}
+		return nil
+	}
 	entries := []journal.Entry{entryOf(it, journal.Open, key)}
 	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
@@ -144,12 +153,22 @@ func (g *Gateway) accepted(it *item, start time.Time) {
 
 // acceptFragment journals one part of a concatenated MO SMS, then hands it
 // to the reassembler; the part that completes the message journals the
-// whole message and closes the fragments in one write.
-func (g *Gateway) acceptFragment(ctx context.Context, route string, sm *smpp.ShortMessage, seg translate.Segment) error {
+// whole message and closes the fragments in one write. With a shared
+// journal the fragment goes to the partition of its recipient to, so the
+// parts of one message meet at one owner, whichever bind they came on.
+func (g *Gateway) acceptFragment(ctx context.Context, route string, sm *smpp.ShortMessage, seg translate.Segment, to cpm.Address) error {
 	now := g.now()
 	it := &item{kind: kindFragment, route: route, received: now, fragment: *sm}
 	ref := "f/" + route + "/" + sm.Source.Addr + "/" + sm.Dest.Addr + "/" + strconv.Itoa(int(seg.Ref)) +
 		"/" + strconv.Itoa(int(seg.Total)) + "/" + strconv.Itoa(int(seg.Seq))
+	if g.cluster != nil {
+		if err := g.place(ctx, g.partitionKey(string(to)), &creation{items: []*item{it}, refs: [][]string{{ref}}, start: now}); err != nil {
+			g.stats.journalErrors.Add(1)
+			g.log.Error("journal: MO fragment neither saved nor handed to its owner; asking the SMSC to retry", "route", route, "err", err)
+			return smppStatus(statusTryLater)
+		}
+		return nil
+	}
 	entries := []journal.Entry{entryOf(it, journal.Open, ref)}
 	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
@@ -178,6 +197,56 @@ func (g *Gateway) acceptFragment(ctx context.Context, route string, sm *smpp.Sho
 	return nil
 }
 
+// fragmentCreated hands a fragment journaled for the owner of its
+// partition (a shared journal) to the reassembler. The source had its
+// answer already: a fragment the reassembler has no room for is parked
+// and offered again, one it refuses is closed, and both are logged and
+// counted.
+func (g *Gateway) fragmentCreated(ctx context.Context, it *item) {
+	seg, err := decodeFragment(&it.fragment)
+	if err != nil {
+		g.stats.rejected.Add(1)
+		g.log.Error("unreadable MO fragment closed", "seq", it.seq, "route", it.route, "err", err)
+		g.closeEntries(ctx, []uint64{it.seq})
+		return
+	}
+	done, repeat, err := g.mo.add(it.route, it.seq, seg, it.received)
+	switch {
+	case errors.Is(err, translate.ErrReassemblyFull):
+		g.log.Warn("MO reassembly full; fragment parked", "seq", it.seq, "route", it.route)
+		g.mo.park(it.seq)
+		return
+	case err != nil:
+		g.stats.rejected.Add(1)
+		g.log.Error("MO fragment refused by reassembly and closed", "seq", it.seq, "route", it.route, "err", err)
+		g.closeEntries(ctx, []uint64{it.seq})
+		return
+	case repeat:
+		g.stats.duplicates.Add(1)
+		g.closeEntries(ctx, []uint64{it.seq})
+		return
+	}
+	g.stats.fragments.Add(1)
+	if done != nil {
+		g.completeMO(ctx, done)
+	}
+}
+
+// retryParked offers the parked fragments to the reassembler again.
+func (g *Gateway) retryParked(ctx context.Context) {
+	for _, seq := range g.mo.unpark() {
+		it, err := g.load(ctx, work{seq: seq})
+		switch {
+		case errors.Is(err, errHandedOver):
+			g.letGo(seq)
+		case err != nil:
+			g.mo.park(seq)
+		case it != nil && it.kind == kindFragment:
+			g.fragmentCreated(ctx, it)
+		}
+	}
+}
+
 // completeMO journals a reassembled message and closes its fragments in
 // one write. On failure the fragments stay open and are reassembled again
 // at the next start.
@@ -195,6 +264,10 @@ func (g *Gateway) completeMO(ctx context.Context, a *assembled) {
 		entries = append(entries, journal.Entry{Seq: seq, State: journal.Done, Kind: uint8(kindFragment)})
 	}
 	if err := g.put(context.WithoutCancel(ctx), entries); err != nil {
+		if len(a.seqs) > 0 && g.handedOver(a.seqs[0], err) {
+			g.letGo(a.seqs[0]) // the new owner reassembles the fragments
+			return
+		}
 		g.log.Error("journal: reassembled MO not saved; fragments kept for the next start", "route", a.route, "err", err)
 		return
 	}
@@ -215,6 +288,10 @@ func (g *Gateway) closeEntries(ctx context.Context, seqs []uint64) {
 		entries[i] = journal.Entry{Seq: seq, State: journal.Done, Kind: uint8(kindFragment)}
 	}
 	if err := g.put(context.WithoutCancel(ctx), entries); err != nil {
+		if g.handedOver(seqs[0], err) {
+			g.letGo(seqs[0])
+			return
+		}
 		g.log.Warn("journal: could not close fragment entries", "err", err)
 	}
 }
@@ -225,4 +302,5 @@ func (g *Gateway) expireReassembly() {
 	for _, a := range g.mo.expire(g.now()) {
 		g.completeMO(context.Background(), &a)
 	}
+	g.retryParked(context.Background())
 }

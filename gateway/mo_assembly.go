@@ -26,6 +26,10 @@ type moAssembler struct {
 	mu    sync.Mutex
 	r     map[string]*translate.Reassembler
 	frags map[fragKey][]uint64
+	// parked are journaled fragments the reassembler had no room for
+	// when they came in a letter (the source had its answer already);
+	// they are offered again at each reassembly tick.
+	parked []uint64
 }
 
 func newMOAssembler(c ReassemblyConfig) *moAssembler {
@@ -97,6 +101,39 @@ func (a *moAssembler) pending() int {
 		n += r.Pending()
 	}
 	return n
+}
+
+// held returns the journal sequence numbers of the fragments being
+// reassembled or parked.
+func (a *moAssembler) held() map[uint64]bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[uint64]bool, len(a.parked))
+	for _, seqs := range a.frags {
+		for _, seq := range seqs {
+			out[seq] = true
+		}
+	}
+	for _, seq := range a.parked {
+		out[seq] = true
+	}
+	return out
+}
+
+// park keeps a journaled fragment to offer to the reassembler later.
+func (a *moAssembler) park(seq uint64) {
+	a.mu.Lock()
+	a.parked = append(a.parked, seq)
+	a.mu.Unlock()
+}
+
+// unpark returns the parked fragments and forgets them.
+func (a *moAssembler) unpark() []uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := a.parked
+	a.parked = nil
+	return out
 }
 
 // decodeFragment decodes a journaled fragment's deliver_sm again.

@@ -23,12 +23,19 @@ func entryOf(it *item, state journal.State, refs ...string) journal.Entry {
 }
 
 // load returns the item of w, reading it from the journal when the queue
-// did not keep it. It returns nil when the entry is no longer open.
+// did not keep it. It returns nil when the entry is no longer open, and
+// errHandedOver when it belongs to another instance of a shared journal.
 func (g *Gateway) load(ctx context.Context, w work) (*item, error) {
+	if c := g.cluster; c != nil && c.lost(c.j.PartitionOf(w.seq)) {
+		return nil, errHandedOver
+	}
 	if w.it != nil {
 		return w.it, nil
 	}
 	e, err := g.deps.Journal.Get(ctx, w.seq)
+	if g.handedOver(w.seq, err) {
+		return nil, errHandedOver
+	}
 	if errors.Is(err, journal.ErrNotFound) {
 		return nil, nil
 	}
@@ -47,12 +54,21 @@ func (g *Gateway) load(ctx context.Context, w work) (*item, error) {
 // its validity (expired, naming peer). It returns nil then.
 func (g *Gateway) loadAttempt(ctx context.Context, w work, route, peer string) *item {
 	it, err := g.load(ctx, w)
+	if errors.Is(err, errHandedOver) {
+		g.letGo(w.seq)
+		return nil
+	}
 	if err != nil {
 		g.log.Error("journal: cannot read queued item; retrying", "seq", w.seq, "err", err)
 		g.sched.add(timer{at: g.now().Add(g.cfg.Retry.Initial), seq: w.seq, route: route, action: actionRetry})
 		return nil
 	}
 	if it == nil || it.awaitingReceipts() {
+		return nil
+	}
+	if g.cluster != nil && it.due.After(g.now()) {
+		// A copy of work that was rescheduled since (a restore after a
+		// change of ownership): the retry timer brings it back when due.
 		return nil
 	}
 	if g.expired(it) {
@@ -117,10 +133,15 @@ func (g *Gateway) retryLater(ctx context.Context, it *item, cause error) {
 		g.finish(ctx, it, outcomeExpired, cpm.Failed, "expired after "+it.reason)
 		return
 	}
-	g.stats.retries.Add(1)
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
-	if err := g.put(pctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
+	err := g.put(pctx, []journal.Entry{entryOf(it, journal.Open)})
+	if g.handedOver(it.seq, err) {
+		g.letGo(it.seq) // the new owner retries it
+		return
+	}
+	g.stats.retries.Add(1)
+	if err != nil {
 		g.log.Warn("journal: retry state not saved; the attempt count restarts after a restart", "seq", it.seq, "err", err)
 	}
 	g.log.Debug("retry scheduled", "seq", it.seq, "route", it.route, "attempt", it.attempts, "in", delay, "cause", cause)
@@ -149,6 +170,13 @@ func eventOf(oc outcome) EventType {
 // refs are bound to the ended entry, so a later report (an MMS read reply)
 // can still find it.
 func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.Status, reason string, refs ...string) {
+	_ = g.finishErr(ctx, it, oc, status, reason, refs...)
+}
+
+// finishErr is finish that says whether the outcome was saved: the
+// journal's error, or errHandedOver when the entry moved to another
+// instance (which then ends it).
+func (g *Gateway) finishErr(ctx context.Context, it *item, oc outcome, status cpm.Status, reason string, refs ...string) error {
 	it.outcome, it.reason = oc, reason
 	state := journal.Done
 	if oc == outcomeFailed || oc == outcomeExpired {
@@ -162,9 +190,13 @@ func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.S
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
 	if err := g.put(pctx, entries); err != nil {
+		if g.handedOver(it.seq, err) {
+			g.letGo(it.seq) // the new owner ends it
+			return errHandedOver
+		}
 		// The entry stays open in the journal: the next start retries it.
 		g.log.Error("journal: outcome not saved; the item will be retried after a restart", "seq", it.seq, "outcome", oc, "err", err)
-		return
+		return err
 	}
 	g.stats.ended(it, oc)
 	g.emit(g.itemEvent(eventOf(oc), it))
@@ -180,6 +212,7 @@ func (g *Gateway) finish(ctx context.Context, it *item, oc outcome, status cpm.S
 		g.stats.reports.Add(1)
 		g.enqueue(rep)
 	}
+	return nil
 }
 
 // reportFor builds the IMDN item for an ended CPM message, or nil when the
@@ -253,6 +286,8 @@ func (g *Gateway) sweepExpired(r *smsRoute) {
 		}
 		it, err := g.load(ctx, w)
 		switch {
+		case errors.Is(err, errHandedOver):
+			g.letGo(w.seq)
 		case err != nil:
 			r.q.push(w)
 		case it == nil:
@@ -278,6 +313,10 @@ func (g *Gateway) expireAwaiting(seq uint64) {
 	unlock := g.locks.lock(seq)
 	defer unlock()
 	it, err := g.load(ctx, work{seq: seq})
+	if errors.Is(err, errHandedOver) {
+		g.letGo(seq)
+		return
+	}
 	if err != nil || it == nil || !it.awaitingReceipts() {
 		return
 	}

@@ -15,6 +15,8 @@ import (
 // ends delivered when every segment is, failed as soon as one fails, and
 // the sender gets one aggregated IMDN if they asked for it. Receipts that
 // are not final, repeated, or for unknown ids are acknowledged and counted.
+// A receipt on a message another instance of a shared journal owns is
+// handed to that instance, and acknowledged once it is.
 func (g *Gateway) handleReceipt(ctx context.Context, route string, rc translate.Receipt) error {
 	if !rc.Final {
 		return nil
@@ -29,9 +31,27 @@ func (g *Gateway) handleReceipt(ctx context.Context, route string, rc translate.
 		g.stats.journalErrors.Add(1)
 		return smppStatus(statusTryLater)
 	}
+	err = g.applyReceipt(ctx, route, seq, id, rc)
+	if errors.Is(err, errHandedOver) {
+		l := &letter{kind: letterReceipt, route: route, seq: seq, id: id, status: rc.State, stat: rc.Stat, errs: rc.Err}
+		return g.forward(ctx, seq, l, smppStatus(statusTryLater))
+	}
+	return err
+}
+
+// applyReceipt settles the segment of entry seq that the receipt id
+// reports on. It returns errHandedOver when the entry belongs to another
+// instance, or the answer for the SMSC.
+func (g *Gateway) applyReceipt(ctx context.Context, route string, seq uint64, id string, rc translate.Receipt) error {
+	if c := g.cluster; c != nil && !c.owns(c.j.PartitionOf(seq)) {
+		return errHandedOver
+	}
 	unlock := g.locks.lock(seq)
 	defer unlock()
 	it, err := g.load(ctx, work{seq: seq})
+	if errors.Is(err, errHandedOver) {
+		return err
+	}
 	if err != nil {
 		return smppStatus(statusTryLater)
 	}
@@ -65,16 +85,28 @@ func (g *Gateway) settle(ctx context.Context, it *item, rc translate.Receipt) er
 			if rc.Err != "" {
 				reason += " err:" + rc.Err
 			}
-			g.finish(ctx, it, outcomeFailed, rc.State, reason)
-			return nil
+			return g.settled(g.finishErr(ctx, it, outcomeFailed, rc.State, reason))
 		}
 	}
 	if !it.awaitingReceipts() {
-		g.finish(ctx, it, outcomeDelivered, cpm.Delivered, "SMSC receipt DELIVRD for every segment")
-		return nil
+		return g.settled(g.finishErr(ctx, it, outcomeDelivered, cpm.Delivered, "SMSC receipt DELIVRD for every segment"))
 	}
 	if err := g.put(ctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
+		if g.handedOver(it.seq, err) {
+			return errHandedOver
+		}
 		return smppStatus(statusTryLater)
+	}
+	return nil
+}
+
+// settled is the answer to a report whose outcome finishErr saved, or
+// not: a report on an entry handed over travels to its new owner;
+// otherwise the report is acknowledged, as it always was, and the entry,
+// still open, is retried from the journal.
+func (g *Gateway) settled(err error) error {
+	if errors.Is(err, errHandedOver) {
+		return err
 	}
 	return nil
 }
@@ -82,6 +114,10 @@ func (g *Gateway) settle(ctx context.Context, it *item, rc translate.Receipt) er
 // receiptSettleWait bounds how long a receipt that matches nothing waits
 // for submits in flight to register their ids.
 const receiptSettleWait = 5 * time.Second
+
+// receiptPoll is how often, with a shared journal, a report that matches
+// nothing looks again while it waits for another instance's submit.
+const receiptPoll = 100 * time.Millisecond
 
 // findReceipted resolves a receipt to its entry and returns the receipt id
 // form that matched (see findRef).
@@ -129,6 +165,21 @@ func (g *Gateway) findRef(ctx context.Context, refs []string) (uint64, int, erro
 		}
 		if waited {
 			continue
+		}
+		if changed == nil && g.cluster != nil {
+			// Submits in flight at other instances are not known here:
+			// look again shortly until the deadline.
+			poll := time.NewTimer(receiptPoll)
+			select {
+			case <-poll.C:
+				continue
+			case <-deadline.C:
+				poll.Stop()
+				return 0, 0, journal.ErrNotFound
+			case <-ctx.Done():
+				poll.Stop()
+				return 0, 0, ctx.Err()
+			}
 		}
 		if changed == nil {
 			return 0, 0, journal.ErrNotFound

@@ -11,11 +11,24 @@ import (
 // restore puts every open entry back to work after a start: messages and
 // reports onto their queues (or timers), items awaiting receipts under
 // their expiry timers, MO fragments into the reassembler. Only sequence
-// numbers are queued, so a large backlog restores in little memory.
+// numbers are queued, so a large backlog restores in little memory. With
+// a shared journal, those of the partitions owned now (restoreShared).
 func (g *Gateway) restore(ctx context.Context) error {
+	if g.cluster != nil {
+		return g.restoreShared(ctx)
+	}
+	return g.restorePartitions(ctx, nil)
+}
+
+// restorePartitions is restore of the open entries keep selects (all when
+// nil): at start, or those of partitions this instance has just gained.
+func (g *Gateway) restorePartitions(ctx context.Context, keep func(seq uint64) bool) error {
 	var queued, waiting, fragments, orphans int
 	var bad, frags []*item
 	err := g.deps.Journal.Scan(ctx, journal.Open, 0, func(e journal.Entry) error {
+		if keep != nil && !keep(e.Seq) {
+			return nil
+		}
 		it, err := unmarshalItem(e.Seq, e.Data)
 		if err != nil {
 			g.log.Error("journal: unreadable open entry left as is", "seq", e.Seq, "err", err)
@@ -54,9 +67,14 @@ func (g *Gateway) restore(ctx context.Context) error {
 // restoreFragments rebuilds MO reassembly from journaled fragments, with
 // their original arrival times; messages they complete are journaled now.
 // (Journal writes wait until the scan has ended: a write may need the
-// store's read transactions closed.)
+// store's read transactions closed.) Fragments the reassembler holds
+// already (a partition restored again) are left to it.
 func (g *Gateway) restoreFragments(ctx context.Context, frags []*item) {
+	held := g.mo.held()
 	for _, it := range frags {
+		if held[it.seq] {
+			continue
+		}
 		seg, err := decodeFragment(&it.fragment)
 		if err != nil {
 			g.log.Error("unreadable MO fragment closed", "seq", it.seq, "err", err)
