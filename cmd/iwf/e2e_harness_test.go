@@ -83,23 +83,31 @@ type e2eOptions struct {
 	smscExtra string           // more keys of the smpp entry, each "    key: value\n"
 	before    func(*smsc.SMSC) // runs before iwf starts (faults from the first bind)
 	rules     string           // addressmap rules before the catch-all SMS rule, each "    - {…}\n"
+	// peer, when set, is another instance whose SMSC, submitted texts and
+	// CPM user agent port this one shares (several iwf on one journal).
+	peer *e2e
 }
 
 func newE2E(t *testing.T, o e2eOptions) *e2e {
 	t.Helper()
 	e := &e2e{t: t, dir: t.TempDir(), seen: map[string]int{}, logs: &bytes.Buffer{}}
-	o.smsc.SystemID, o.smsc.Password = "iwf", "secret"
-	o.smsc.OnSubmit = func(sm smpp.ShortMessage, id string) {
-		e.mu.Lock()
-		e.seen[strings.TrimSpace(string(sm.Message))]++ // SIPp ends the body with CRLF
-		e.mu.Unlock()
+	if o.peer != nil {
+		e.smsc, e.uasPort = o.peer.smsc, o.peer.uasPort
+	} else {
+		o.smsc.SystemID, o.smsc.Password = "iwf", "secret"
+		o.smsc.OnSubmit = func(sm smpp.ShortMessage, id string) {
+			e.mu.Lock()
+			e.seen[strings.TrimSpace(string(sm.Message))]++ // SIPp ends the body with CRLF
+			e.mu.Unlock()
+		}
+		e.smsc = smsc.New(o.smsc, nil)
+		if err := e.smsc.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.smsc.Close() })
+		e.uasPort = freeTestPort(t)
 	}
-	e.smsc = smsc.New(o.smsc, nil)
-	if err := e.smsc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.smsc.Close() })
-	e.sipPort, e.uasPort, e.console = freeTestPort(t), freeTestPort(t), freeTestPort(t)
+	e.sipPort, e.console = freeTestPort(t), freeTestPort(t)
 	if o.window == 0 {
 		o.window = 64
 	}

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/iwf-gateway/iwf/sim/smsc"
 )
@@ -16,25 +12,8 @@ import (
 // starts it again: every MESSAGE that got a 202 reaches the SMSC.
 func TestE2EKafkaJournalSIGKILL(t *testing.T) {
 	requireTool(t, "sipp", "sip-tester")
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.GroupMinSessionTimeout(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	brokers := `"` + strings.Join(cluster.ListenAddrs(), `", "`) + `"`
-	e := newE2E(t, e2eOptions{smsc: smsc.Config{}, extra: fmt.Sprintf(`journal:
-  backend: kafka
-  kafka:
-    brokers: [%s]
-    topic_prefix: e2e
-    partitions: 6
-    replication: 3
-    group: e2e
-    session_timeout: 2s
-    heartbeat_interval: 200ms
-    commit_interval: 200ms
-    fetch_max_wait: 100ms
-`, brokers)})
+	cluster := newKafkaCluster(t)
+	e := newE2E(t, e2eOptions{smsc: smsc.Config{}, extra: kafkaJournalYAML(cluster, "e2e")})
 	res := make(chan map[int]bool, 1)
 	go func() { res <- e.loadRun(600, 150) }()
 	time.Sleep(1500 * time.Millisecond)
