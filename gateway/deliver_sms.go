@@ -3,9 +3,9 @@ package gateway
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/smpp"
-
 	"github.com/iwf-gateway/iwf/cpm"
 	"github.com/iwf-gateway/iwf/journal"
 )
@@ -102,17 +102,35 @@ func (g *Gateway) submitFailed(ctx context.Context, it *item, err error) {
 }
 
 // awaitReceipts journals the SMSC ids of a fully submitted message so its
-// receipts can find it, and arms its expiry.
+// receipts can find it, and arms its expiry. Without the ids saved the
+// receipts cannot be correlated, and the SMSC has the message, so
+// resubmitting would duplicate it: the save is tried again with back-off
+// while the journal refuses it (the refs stay registered meanwhile, so a
+// receipt that comes is answered "try later", not dropped as unknown),
+// until it succeeds, the entry moves to another instance, or iwf stops
+// (a restart then resubmits: at-least-once).
 func (g *Gateway) awaitReceipts(ctx context.Context, it *item, refs []string) {
 	defer g.recv.release(refs)
 	it.reason = ""
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
-	defer cancel()
-	if err := g.put(pctx, []journal.Entry{entryOf(it, journal.Open, refs...)}); err != nil {
-		// Without the refs the receipts cannot be correlated; the SMSC has
-		// the message, so resubmitting would duplicate it. Keep waiting in
-		// memory for the expiry; a restart resubmits (at-least-once).
-		g.log.Error("journal: receipt refs not saved", "seq", it.seq, "err", err)
+	backoff := persistRetryMin
+	for {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
+		err := g.put(pctx, []journal.Entry{entryOf(it, journal.Open, refs...)})
+		cancel()
+		if err == nil {
+			break
+		}
+		if g.handedOver(it.seq, err) {
+			g.letGo(it.seq)
+			return
+		}
+		g.log.Error("journal: receipt refs not saved; trying again", "seq", it.seq, "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, persistRetryMax)
 	}
 	g.stats.awaiting.Add(1)
 	g.emit(g.itemEvent(EventSubmitted, it))

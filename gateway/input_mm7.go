@@ -217,10 +217,10 @@ func (g *Gateway) applyLegacyReport(ctx context.Context, route string, seq uint6
 	g.stats.receipts.Add(1)
 	if status == cpm.Delivered {
 		it.parts[0].status = partDelivered
-		return g.settled(g.finishErr(ctx, it, outcomeDelivered, cpm.Delivered, reason))
+		return g.settled(g.finishErr(ctx, it, outcomeDelivered, cpm.Delivered, reason), errTryLater)
 	}
 	it.parts[0].status = partFailed
-	return g.settled(g.finishErr(ctx, it, outcomeFailed, status, reason))
+	return g.settled(g.finishErr(ctx, it, outcomeFailed, status, reason), errTryLater)
 }
 
 // errTryLater is a report the journal could not take; the adapters map any

@@ -14,6 +14,14 @@ import (
 // attempt, so progress (segments already accepted by the SMSC) survives.
 const persistTimeout = 2 * time.Second
 
+// persistRetryMin and persistRetryMax bound the back-off between tries
+// of a save that must not be given up (the SMSC ids of a submitted
+// message).
+const (
+	persistRetryMin = 250 * time.Millisecond
+	persistRetryMax = 5 * time.Second
+)
+
 // receiptGrace is how long after its expiry an item awaiting receipts is
 // given before it ends as expired with an error report.
 const receiptGrace = time.Hour

@@ -85,11 +85,11 @@ func (g *Gateway) settle(ctx context.Context, it *item, rc translate.Receipt) er
 			if rc.Err != "" {
 				reason += " err:" + rc.Err
 			}
-			return g.settled(g.finishErr(ctx, it, outcomeFailed, rc.State, reason))
+			return g.settled(g.finishErr(ctx, it, outcomeFailed, rc.State, reason), smppStatus(statusTryLater))
 		}
 	}
 	if !it.awaitingReceipts() {
-		return g.settled(g.finishErr(ctx, it, outcomeDelivered, cpm.Delivered, "SMSC receipt DELIVRD for every segment"))
+		return g.settled(g.finishErr(ctx, it, outcomeDelivered, cpm.Delivered, "SMSC receipt DELIVRD for every segment"), smppStatus(statusTryLater))
 	}
 	if err := g.put(ctx, []journal.Entry{entryOf(it, journal.Open)}); err != nil {
 		if g.handedOver(it.seq, err) {
@@ -101,15 +101,24 @@ func (g *Gateway) settle(ctx context.Context, it *item, rc translate.Receipt) er
 }
 
 // settled is the answer to a report whose outcome finishErr saved, or
-// not: a report on an entry handed over travels to its new owner;
-// otherwise the report is acknowledged, as it always was, and the entry,
-// still open, is retried from the journal.
-func (g *Gateway) settled(err error) error {
-	if errors.Is(err, errHandedOver) {
+// not: a report on an entry handed over travels to its new owner; one
+// whose outcome the journal could not take is answered tryLater, so the
+// peer sends it again (an acknowledged report would leave the entry open,
+// waiting for a report that already came, until it expires).
+func (g *Gateway) settled(err, tryLater error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errHandedOver):
 		return err
+	default:
+		return tryLater
 	}
-	return nil
 }
+
+// errRefPending: a report names an id whose submit is known but not yet
+// saved; the report's source is answered "try later".
+var errRefPending = errors.New("gateway: report for a submit not yet saved")
 
 // receiptSettleWait bounds how long a receipt that matches nothing waits
 // for submits in flight to register their ids.
@@ -148,6 +157,8 @@ func (g *Gateway) findReceipted(ctx context.Context, route string, rc translate.
 func (g *Gateway) findRef(ctx context.Context, refs []string) (uint64, int, error) {
 	deadline := time.NewTimer(receiptSettleWait)
 	defer deadline.Stop()
+	wctx, cancel := context.WithTimeout(ctx, receiptSettleWait)
+	defer cancel()
 	for {
 		changed := g.recv.unsettled() // taken before looking, so no registration is missed
 		waited := false
@@ -159,7 +170,12 @@ func (g *Gateway) findRef(ctx context.Context, refs []string) (uint64, int, erro
 			if !errors.Is(err, journal.ErrNotFound) {
 				return 0, 0, err
 			}
-			if g.recv.wait(ctx, ref) {
+			if g.recv.wait(wctx, ref) {
+				if wctx.Err() != nil && ctx.Err() == nil {
+					// The submit of this id is known but its save has not
+					// come through: the journal is failing. Not unknown.
+					return 0, 0, errRefPending
+				}
 				waited = true
 			}
 		}
