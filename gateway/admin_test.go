@@ -3,12 +3,15 @@ package gateway
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/iwf-gateway/iwf/adapters/sip"
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/cpm"
+	"github.com/iwf-gateway/iwf/journal"
 )
 
 type chargingLog struct {
@@ -160,5 +163,25 @@ func TestReplayGetsFreshIDLinkedToOriginal(t *testing.T) {
 	}
 	if _, err := h.g.Replay(ctx, []uint64{found[0].Seq}, "nowhere"); !errors.Is(err, ErrNoSuchRoute) {
 		t.Errorf("replay to an unknown route: %v", err)
+	}
+}
+
+// TestAcceptTooLargeForJournal: a message within the SIP and MSRP limits
+// whose journal entry would exceed journal.MaxDataSize is refused 413 (a
+// permanent answer), and nothing is journaled.
+func TestAcceptTooLargeForJournal(t *testing.T) {
+	h := newHarness(t)
+	m := textMessage("big-1", "tel:+447700900123", strings.Repeat("x", journal.MaxDataSize), 0)
+	err := h.g.AcceptFromCPM(context.Background(), m)
+	var se *sip.StatusError
+	if !errors.As(err, &se) || se.Code != 413 {
+		t.Fatalf("AcceptFromCPM of a %d-byte text: %v; want 413", journal.MaxDataSize, err)
+	}
+	n := 0
+	if err := h.j.Scan(context.Background(), journal.Open, 0, func(journal.Entry) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d open entries after a refused message", n)
 	}
 }

@@ -90,6 +90,13 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	if it.expiry.IsZero() {
 		it.expiry = now.Add(g.cfg.Validity)
 	}
+	entries := []journal.Entry{entryOf(it, journal.Open, key)}
+	if reason, tooLarge := journal.EntryProblem(&entries[0]); tooLarge {
+		// Within the SIP and MSRP limits but not the journal's: a
+		// permanent refusal, not a 503 the sender would retry for ever.
+		g.stats.rejected.Add(1)
+		return sipStatus(413, "Request Entity Too Large: the message with its headers exceeds what iwf journals ("+reason+")")
+	}
 	if g.cluster != nil {
 		c := &creation{once: key, items: []*item{it}, refs: [][]string{{key}}, start: start}
 		if err := g.place(ctx, g.partitionKey(string(m.To)), c); err != nil {
@@ -99,7 +106,6 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 		}
 		return nil
 	}
-	entries := []journal.Entry{entryOf(it, journal.Open, key)}
 	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: put failed; answering 503", "err", err)
