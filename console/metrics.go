@@ -84,6 +84,23 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool, cc consoleCo
 		family(b, c.name, "counter", c.help)
 		sample(b, c.name, nil, c.v)
 	}
+	if sh := st.Shared; sh.Shared {
+		family(b, "iwf_partitions_owned", "gauge", "Journal partitions this instance owns now (0 while the instances rebalance).")
+		sample(b, "iwf_partitions_owned", nil, int64(len(sh.Owned)))
+		for _, c := range []struct {
+			name, help string
+			v          int64
+		}{
+			{"iwf_letters_sent_total", "Work and reports handed to the instance owning their partition.", sh.LettersSent},
+			{"iwf_reports_forwarded_total", "Reports among the letters sent: receipts and reports on another instance's messages.", sh.ReportsForwarded},
+			{"iwf_letters_handled_total", "Letters taken as the owner of their partition.", sh.LettersHandled},
+			{"iwf_letters_bad_total", "Unreadable letters, logged and dropped.", sh.LettersBad},
+			{"iwf_handed_over_total", "Work let go because its partition moved to another instance.", sh.HandedOver},
+		} {
+			family(b, c.name, "counter", c.help)
+			sample(b, c.name, nil, c.v)
+		}
+	}
 	family(b, "iwf_queue_depth", "gauge", "Messages waiting for delivery, by route.")
 	for _, q := range st.Queues {
 		sample(b, "iwf_queue_depth", []string{label("route", q.Route)}, int64(q.Depth))

@@ -194,6 +194,7 @@ var goldenStats = gateway.Stats{
 	AcceptedCPM: 7, AcceptedSMS: 3, AcceptedMMS: 2, AcceptedIMPS: 1, Delivered: 5, Submitted: 2, Failed: 1, Expired: 1,
 	Duplicates: 1, Rejected: 2, Segments: 9, MMSSubmits: 2, IMPSSent: 1, Retries: 4, Receipts: 5, Reports: 6,
 	ReportsSent: 5, ReportsLost: 1, EventsDropped: 17, ScheduledTimers: 3, PendingFragments: 2, AwaitingReceipts: 4, ChatSessions: 6, ChatDelivered: 9,
+	Shared: gateway.SharedStats{Shared: true, Owned: []int{0, 3, 7}, LettersSent: 40, ReportsForwarded: 12, LettersHandled: 38, LettersBad: 1, HandedOver: 5},
 	Queues: []gateway.QueueStats{{Route: "cpm", Depth: 2, Ready: true}, {Route: `smsc "east"\1`, Depth: 40}},
 	Outcomes: []gateway.OutcomeCount{
 		{Network: "sms", Direction: gateway.ToLegacy, Event: gateway.EventAccepted, Count: 7},

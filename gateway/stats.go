@@ -78,6 +78,9 @@ type Stats struct {
 	// ChatDelivered counts what went to CPM users inside them.
 	ChatSessions  int
 	ChatDelivered int64
+	// Shared is the work this instance shares with others on a shared
+	// journal (all zero on a local one).
+	Shared SharedStats
 }
 
 // QueueStats is the backlog of one route and the state of its link.
@@ -118,6 +121,7 @@ func (g *Gateway) Stats() Stats {
 	s.Outcomes, s.Latencies = g.metrics.snapshot()
 	s.EventsDropped = g.events.dropped.Load()
 	s.Links = g.links()
+	s.Shared = g.SharedStats()
 	if r := g.mms; r != nil {
 		s.Queues = append(s.Queues, QueueStats{Route: r.Name, Depth: r.q.len(), Ready: true})
 	}

@@ -220,6 +220,9 @@ var instanceMetrics = []string{
 	"iwf_overloaded_total",
 	"iwf_receipts_total",
 	"iwf_receipts_uncorrelated_total",
+	"iwf_letters_sent_total",
+	"iwf_letters_handled_total",
+	"iwf_reports_forwarded_total",
 }
 
 // scrapeMetrics reads the counters of instanceMetrics from the console at
@@ -260,9 +263,9 @@ func (k *kafkaReport) print(b *strings.Builder, acceptedAll int, usage iwfUsage)
 		l, m := in.Load, in.Metrics
 		fmt.Fprintf(b, "instance %-3d %d sent, %d accepted, %d refused, %d unanswered   p50 %.1f ms   p99 %.1f ms   max %.0f ms\n",
 			i+1, l.Sent, l.Accepted, l.Refused, l.Unanswered, ms(l.P50), ms(l.P99), ms(l.Max))
-		fmt.Fprintf(b, "             partitions %v   CPU %.1f s   peak RSS %d MB   journaled %d, submitted %d, journal errors %d, overloaded %d, receipts %d (%d uncorrelated)\n",
+		fmt.Fprintf(b, "             partitions %v   CPU %.1f s   peak RSS %d MB   journaled %d, submitted %d, journal errors %d, overloaded %d, receipts %d (%d uncorrelated), letters sent %d, handled %d\n",
 			in.Partitions, in.CPU.Seconds(), in.PeakRSS>>20, m[instanceMetrics[0]], m[instanceMetrics[1]],
-			m[instanceMetrics[2]], m[instanceMetrics[3]], m[instanceMetrics[4]], m[instanceMetrics[5]])
+			m[instanceMetrics[2]], m[instanceMetrics[3]], m[instanceMetrics[4]], m[instanceMetrics[5]], m[instanceMetrics[6]], m[instanceMetrics[7]])
 	}
 	if len(k.Instances) > 1 {
 		fmt.Fprintf(b, "             (iwf's CPU above is summed over the %d instances, its peak RSS the largest instance's)\n", len(k.Instances))

@@ -215,6 +215,7 @@ func awaitOutcomes(t *testing.T, e *e2e, ua *cpmUA, accepted map[int]int, logs f
 // the SMSC and its delivered IMDN reaches the CPM user, whoever accepted
 // it, submitted it or took its receipt.
 func TestE2EScaleOutSIGKILL(t *testing.T) {
+	t.Setenv("IWF_CONSOLE_TOKEN", benchConsoleToken) // for scrapeMetrics
 	cluster := newKafkaCluster(t)
 	journal := kafkaJournalYAML(cluster, "scale")
 	first := newE2E(t, e2eOptions{smsc: smsc.Config{ReceiptDelay: 300 * time.Millisecond}, extra: journal})
@@ -252,8 +253,21 @@ func TestE2EScaleOutSIGKILL(t *testing.T) {
 	for _, c := range ua.delivered(t) {
 		imdns += c
 	}
-	t.Logf("3 instances, one SIGKILLed after %d sends: %d of %d accepted (per instance %v, refused %v); all reached the SMSC (%d repeats) and got a delivered IMDN (%d IMDNs in all)",
-		total/3, len(accepted), total, perInstance, load.refusals(), repeats, imdns)
+	// The survivors' counts: work and receipts crossed between them.
+	var sent, forwarded, handled int64
+	for _, in := range []*e2e{first, third} {
+		m, err := scrapeMetrics(context.Background(), fmt.Sprintf("127.0.0.1:%d", in.console))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent, handled = sent+m["iwf_letters_sent_total"], handled+m["iwf_letters_handled_total"]
+		forwarded += m["iwf_reports_forwarded_total"]
+	}
+	if sent == 0 || handled == 0 || forwarded == 0 {
+		t.Errorf("survivors sent %d letters (%d reports) and handled %d: the instances did not share the work", sent, forwarded, handled)
+	}
+	t.Logf("3 instances, one SIGKILLed after %d sends: %d of %d accepted (per instance %v, refused %v); all reached the SMSC (%d repeats) and got a delivered IMDN (%d IMDNs in all); the survivors sent %d letters, %d of them reports, and handled %d",
+		total/3, len(accepted), total, perInstance, load.refusals(), repeats, imdns, sent, forwarded, handled)
 }
 
 // TestE2EKafkaBrokerRestart stops a broker under load and makes the
