@@ -626,7 +626,7 @@ func (r *idleSessionResult) PerSession() (anon, rss float64) {
 func (b *msrpBench) holdIdle(ctx context.Context, child *iwfChild, clients []*sip.Endpoint, res *idleSessionResult) error {
 	pid := child.cmd.Process.Pid
 	mark := markUsage(pid)
-	if err := sleepCtx(ctx, idleSettle); err != nil {
+	if err := sleepContext(ctx, idleSettle); err != nil {
 		return err
 	}
 	res.Before = sampleMem(pid)
@@ -638,7 +638,7 @@ func (b *msrpBench) holdIdle(ctx context.Context, child *iwfChild, clients []*si
 			res.Opened++
 		}
 	}
-	if err := sleepCtx(ctx, idleSettle); err != nil {
+	if err := sleepContext(ctx, idleSettle); err != nil {
 		closeChats(ctx, sessions, b.o.SessionTimeout)
 		return err
 	}
@@ -740,20 +740,9 @@ func awaitNoChats(ctx context.Context, console string, limit time.Duration) int 
 	deadline := time.Now().Add(limit)
 	for {
 		n := liveChats(ctx, console)
-		if n <= 0 || time.Now().After(deadline) || sleepCtx(ctx, 20*time.Millisecond) != nil {
+		if n <= 0 || time.Now().After(deadline) || sleepContext(ctx, 20*time.Millisecond) != nil {
 			return n
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

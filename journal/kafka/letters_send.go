@@ -95,20 +95,7 @@ func (j *Journal) enqueueLetter(ctx context.Context, p int, req *sendRequest) er
 // sender took it already, and then the produce (bounded by
 // Config.WriteTimeout) decides.
 func awaitLetter(ctx context.Context, req *sendRequest) error {
-	select {
-	case err := <-req.done:
-		return err
-	case <-ctx.Done():
-	}
-	if req.claim.CompareAndSwap(claimPending, claimAbandoned) {
-		return ctx.Err()
-	}
-	select {
-	case err := <-req.done:
-		return err
-	case <-req.acked:
-		return nil
-	}
+	return awaitClaimed(ctx, &req.claim, req.done, req.acked)
 }
 
 // startSenders starts the sender of every partition of the letters topic;

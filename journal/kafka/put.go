@@ -186,18 +186,27 @@ func (j *Journal) enqueue(ctx context.Context, p *partition, req *putRequest) er
 
 // await waits for req's outcome; see Put for what a context ending means.
 func (j *Journal) await(ctx context.Context, req *putRequest) error {
+	return awaitClaimed(ctx, &req.claim, req.done, req.acked)
+}
+
+// awaitClaimed waits for the outcome of a queued write (a Put or a letter)
+// whose writer claims it before producing: if ctx ends before the claim,
+// the write is abandoned and ctx's error returned; once claimed, the
+// produce decides (done), or its acknowledgement (acked) if it comes
+// first.
+func awaitClaimed(ctx context.Context, claim *atomic.Int32, done <-chan error, acked <-chan struct{}) error {
 	select {
-	case err := <-req.done:
+	case err := <-done:
 		return err
 	case <-ctx.Done():
 	}
-	if req.claim.CompareAndSwap(claimPending, claimAbandoned) {
+	if claim.CompareAndSwap(claimPending, claimAbandoned) {
 		return ctx.Err()
 	}
 	select {
-	case err := <-req.done:
+	case err := <-done:
 		return err
-	case <-req.acked:
+	case <-acked:
 		return nil
 	}
 }
