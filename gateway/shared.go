@@ -320,25 +320,48 @@ func (g *Gateway) placeIn(ctx context.Context, p int, c *creation) error {
 // unless c is a repeat, and puts them to work: messages onto their
 // queues, MO fragments into reassembly.
 func (g *Gateway) createIn(ctx context.Context, p int, c *creation) error {
+	fresh, err := g.freshCreation(ctx, p, c)
+	if err != nil || !fresh {
+		return err
+	}
+	entries := creationEntries(c)
+	g.cluster.restoring.RLock()
+	defer g.cluster.restoring.RUnlock()
+	if err := g.putIn(ctx, p, entries); err != nil {
+		return err
+	}
+	g.putToWork(ctx, c, entries)
+	return nil
+}
+
+// freshCreation reports whether c is new: not a letter handled before,
+// not a repeat of an input journaled within its window.
+func (g *Gateway) freshCreation(ctx context.Context, p int, c *creation) (bool, error) {
 	if c.letterID != "" {
 		switch _, err := g.deps.Journal.Lookup(ctx, c.letterID); {
 		case err == nil:
-			return nil // this letter was handled before
+			return false, nil // this letter was handled before
 		case !errors.Is(err, journal.ErrNotFound):
-			return err
+			return false, err
 		}
 	}
 	if c.once != "" {
 		rep, err := g.repeated(ctx, c.once, c.window)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if rep {
 			g.stats.duplicates.Add(1)
 			g.log.Info("repeated input dropped", "partition", p, "ref", c.once)
-			return nil
+			return false, nil
 		}
 	}
+	return true, nil
+}
+
+// creationEntries are the journal entries of c's items, the letter id
+// bound to the first.
+func creationEntries(c *creation) []journal.Entry {
 	entries := make([]journal.Entry, len(c.items))
 	for i, it := range c.items {
 		var refs []string
@@ -350,11 +373,12 @@ func (g *Gateway) createIn(ctx context.Context, p int, c *creation) error {
 	if c.letterID != "" {
 		entries[0].Refs = append(slices.Clip(entries[0].Refs), c.letterID)
 	}
-	g.cluster.restoring.RLock()
-	defer g.cluster.restoring.RUnlock()
-	if err := g.putIn(ctx, p, entries); err != nil {
-		return err
-	}
+	return entries
+}
+
+// putToWork takes c's items, journaled as entries, to work: messages
+// onto their queues, MO fragments into reassembly.
+func (g *Gateway) putToWork(ctx context.Context, c *creation, entries []journal.Entry) {
 	for i, it := range c.items {
 		it.seq = entries[i].Seq
 		if it.kind == kindFragment {
@@ -363,7 +387,6 @@ func (g *Gateway) createIn(ctx context.Context, p int, c *creation) error {
 		}
 		g.created(it, c.start)
 	}
-	return nil
 }
 
 // created counts, logs and queues a newly journaled message.
@@ -412,13 +435,7 @@ func (g *Gateway) readLetters(popCtx, attemptCtx context.Context) {
 	lanes := make([]chan journal.Letter, letterLanes)
 	for i := range lanes {
 		lanes[i] = make(chan journal.Letter, letterLaneDepth)
-		wg.Go(func() {
-			for l := range lanes[i] {
-				if popCtx.Err() == nil { // else left undone: delivered again to the next owner
-					g.takeLetter(popCtx, attemptCtx, l)
-				}
-			}
-		})
+		wg.Go(func() { g.runLane(popCtx, attemptCtx, lanes[i]) })
 	}
 	defer func() {
 		for _, lane := range lanes {
@@ -442,6 +459,125 @@ func (g *Gateway) readLetters(popCtx, attemptCtx context.Context) {
 			}
 		}
 	}
+}
+
+// letterBatch bounds the create letters of one partition written in one
+// PutIn: their count, and their data (one Put is one Kafka record, which
+// journal.kafka.max_record_bytes bounds).
+const (
+	letterBatch      = 64
+	letterBatchBytes = 512 << 10
+)
+
+// runLane handles the letters of one lane in order until it is closed.
+// Create letters of one partition that wait together are written in one
+// PutIn: one produce for many accepted messages, where a letter each
+// made the partition's owner the bottleneck of a busy recipient.
+func (g *Gateway) runLane(popCtx, attemptCtx context.Context, lane <-chan journal.Letter) {
+	var next *journal.Letter // taken from the lane, not yet handled
+	for {
+		var l journal.Letter
+		if next != nil {
+			l, next = *next, nil
+		} else {
+			var ok bool
+			if l, ok = <-lane; !ok {
+				return
+			}
+		}
+		if popCtx.Err() != nil {
+			continue // left undone: delivered again to the next owner
+		}
+		lt, err := decodeLetter(l.Data)
+		if err != nil || lt.kind != letterCreate {
+			g.takeLetter(popCtx, attemptCtx, l)
+			continue
+		}
+		batch, letters, size := []*letter{lt}, []journal.Letter{l}, len(l.Data)
+	drain:
+		for len(batch) < letterBatch && size < letterBatchBytes {
+			select {
+			case m, ok := <-lane:
+				if !ok {
+					break drain
+				}
+				mt, err := decodeLetter(m.Data)
+				if err != nil || mt.kind != letterCreate || m.Partition != l.Partition {
+					next = &m
+					break drain
+				}
+				batch, letters, size = append(batch, mt), append(letters, m), size+len(m.Data)
+			default:
+				break drain
+			}
+		}
+		if len(batch) == 1 || !g.takeCreates(popCtx, attemptCtx, l.Partition, batch, letters) {
+			for _, m := range letters {
+				g.takeLetter(popCtx, attemptCtx, m)
+			}
+		}
+	}
+}
+
+// takeCreates writes the creations of several create letters of
+// partition p in one PutIn and reports whether it did; when it did not,
+// the caller takes them one by one (with their retries). Repeats are
+// dropped as createIn drops them, within the batch too.
+func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, batch []*letter, letters []journal.Letter) bool {
+	c := g.cluster
+	if !c.awaitRestored(popCtx, p) {
+		return true // left undone
+	}
+	var (
+		keep    []*creation
+		kept    []int
+		entries []journal.Entry
+		seen    = map[string]bool{}
+	)
+	for i, lt := range batch {
+		cr := &lt.create
+		fresh, err := g.freshCreation(attemptCtx, p, cr)
+		if err != nil {
+			return false
+		}
+		if !fresh {
+			continue
+		}
+		if seen["l "+cr.letterID] || (cr.once != "" && seen["o "+cr.once]) {
+			g.stats.duplicates.Add(1) // the same letter, or the same input, twice in the batch
+			continue
+		}
+		seen["l "+cr.letterID] = true
+		if cr.once != "" {
+			seen["o "+cr.once] = true
+		}
+		keep, kept = append(keep, cr), append(kept, i)
+		entries = append(entries, creationEntries(cr)...)
+	}
+	if len(keep) > 0 {
+		c.restoring.RLock()
+		err := g.putIn(attemptCtx, p, entries)
+		if err == nil {
+			at := 0
+			for _, cr := range keep {
+				g.putToWork(attemptCtx, cr, entries[at:at+len(cr.items)])
+				at += len(cr.items)
+			}
+		}
+		c.restoring.RUnlock()
+		if errors.Is(err, journal.ErrNotOwner) || errors.Is(err, errHandedOver) {
+			c.handedOver.Add(int64(len(letters)))
+			return true // left to the next owner
+		}
+		if err != nil {
+			return false
+		}
+	}
+	for _, l := range letters {
+		l.Done()
+	}
+	c.lettersHandled.Add(int64(len(letters)))
+	return true
 }
 
 // takeLetter handles one letter until it is done (then Done), its

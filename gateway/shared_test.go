@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1093,4 +1094,49 @@ func FuzzLetter(f *testing.F) {
 			t.Fatalf("not stable: %x vs %x (%v)", b2, b3, err)
 		}
 	})
+}
+
+// TestSharedBurstToOneRecipient: a burst of MESSAGEs to one recipient,
+// each sent twice at once, accepted at A while B owns the recipient's
+// partition: the letters that queue up at B are written together, and
+// B submits every message exactly once.
+func TestSharedBurstToOneRecipient(t *testing.T) {
+	const parts, n = 8, 120
+	cl := newFakeCluster(parts)
+	ma, mb := cl.member("a"), cl.member("b")
+	cl.assign(ownersOf(parts, ma, 0, 4, mb, 4, 8))
+	core := startCPMCore(t)
+	a, b := startNode(t, cl, ma, core), startNode(t, cl, mb, core)
+	to := recipientsIn(t, a.g, 6, 1, map[string]bool{})[0]
+
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for i := range n {
+		for range 2 {
+			wg.Go(func() {
+				id := fmt.Sprintf("burst-%d", i)
+				if code := core.send(a.sipAddr(t), id, to, "burst "+id); code != 202 {
+					refused.Add(1)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if refused.Load() != 0 {
+		t.Fatalf("%d MESSAGEs refused", refused.Load())
+	}
+	awaitShared(t, "every burst message at the SMSC", func() bool { return len(b.submitted()) >= n })
+	awaitShared(t, "letters done", func() bool { return cl.undone() == 0 })
+	texts := map[string]int{}
+	for _, sm := range b.submitted() {
+		texts[string(sm.Message)]++
+	}
+	for i := range n {
+		if c := texts[fmt.Sprintf("burst burst-%d", i)]; c != 1 {
+			t.Errorf("burst-%d submitted %d times, want once", i, c)
+		}
+	}
+	if len(a.submitted()) != 0 || len(b.submitted()) != n {
+		t.Errorf("A submitted %d, B %d; want 0 and %d", len(a.submitted()), len(b.submitted()), n)
+	}
 }
