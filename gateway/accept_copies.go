@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -31,6 +32,11 @@ func (g *Gateway) repeated(ctx context.Context, key string, window time.Duration
 	return g.now().Sub(e.Time) < window, nil
 }
 
+// errTooLargeToJournal: an input within its protocol's limits whose
+// journal entry would exceed the journal's bound. Permanent: the source
+// is refused, not asked to retry.
+var errTooLargeToJournal = errors.New("gateway: message too large to journal")
+
 // acceptCopies journals one copy of msg per CPM recipient in one write,
 // the dedupe key (if any) bound to the first, and queues them. msg gets a
 // fresh id; from is its sender, origin the network it came from. With a
@@ -45,6 +51,13 @@ func (g *Gateway) acceptCopies(ctx context.Context, msg cpm.Message, from cpm.Ad
 		copy := msg
 		copy.To = rcpt
 		items[i] = g.moItem(copy, origin)
+	}
+	if len(items) > 0 {
+		probe := entryOf(items[0], journal.Open, key)
+		if reason, tooLarge := journal.EntryProblem(&probe); tooLarge {
+			g.stats.rejected.Add(1)
+			return fmt.Errorf("%w: %s", errTooLargeToJournal, reason)
+		}
 	}
 	if g.cluster != nil {
 		return g.placeCopies(ctx, items, origin, key, start)

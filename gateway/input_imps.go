@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/iwf-gateway/iwf/adapters/imps/wv"
@@ -78,6 +79,12 @@ func (g *Gateway) HandleIMPSMessage(ctx context.Context, nm *wv.NewMessage) erro
 		}
 	}
 	if err := g.acceptCopies(ctx, msg, from, to, NetworkIMPS, key, start); err != nil {
+		if errors.Is(err, errTooLargeToJournal) {
+			// As an unreadable message: acknowledged and dropped, not
+			// offered by the server for ever.
+			g.log.Warn("IMPS message dropped: too large to journal", "route", route, "bytes", msg.Size(), "err", err)
+			return nil
+		}
 		g.log.Error("journal: IMPS message not saved; left with the server", "route", route, "err", err)
 		return errTryLater
 	}

@@ -77,6 +77,11 @@ func (g *Gateway) acceptMMS(ctx context.Context, route string, m *mm7.Message, r
 		return nil
 	}
 	if err := g.acceptCopies(ctx, msg, from, to, NetworkMMS, key, start); err != nil {
+		if errors.Is(err, errTooLargeToJournal) {
+			// 2004: the content's size cannot be accepted (TS 23.140).
+			g.log.Warn("MO MMS refused: too large to journal", "route", route, "bytes", msg.Size(), "err", err)
+			return mm7.StatusContentRefused
+		}
 		g.log.Error("journal: MO MMS not saved; asking the relay to retry", "route", route, "err", err)
 		return mm7.StatusServiceUnavailable
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/iwf-gateway/iwf/adapters/sip"
 	"github.com/iwf-gateway/iwf/addressmap"
 	"github.com/iwf-gateway/iwf/cpm"
+	"github.com/iwf-gateway/iwf/journal"
 	"github.com/iwf-gateway/iwf/translate"
 )
 
@@ -362,5 +363,30 @@ func TestIMPSRefusesMultipart(t *testing.T) {
 	var se *sip.StatusError
 	if !errors.As(err, &se) || se.Code != 415 {
 		t.Errorf("multipart to IMPS: %v", err)
+	}
+}
+
+// TestMOMMSTooLargeToJournal: an MO MMS the VASP's limits let through
+// (an operator may raise mm7.max_message_bytes) but whose journal entry
+// would exceed journal.MaxDataSize is refused 2004, permanently, and
+// nothing is journaled.
+func TestMOMMSTooLargeToJournal(t *testing.T) {
+	l := newLegacy(t, mm7test.Config{})
+	video := bytes.Repeat([]byte{1, 2, 3, 4}, journal.MaxDataSize/4+1)
+	m := mm7.Message{
+		TransactionID: "big-1",
+		Operation: &mm7.DeliverReq{
+			MM7Version: "6.8.0",
+			Sender:     &mm7.Address{Kind: mm7.KindNumber, Value: "+447700900201"},
+			Recipients: &mm7.Recipients{To: mm7.AddressList{{Kind: mm7.KindNumber, Value: "+447700900555"}}},
+			Content:    &mm7.ContentRef{Href: "cid:v"},
+		},
+		Attachments: []mm7.Part{{ContentType: "video/mp4", ContentID: "v", Body: video}},
+	}
+	if err := l.g.HandleMM7(context.Background(), "mm7", m); err != mm7.StatusContentRefused {
+		t.Fatalf("HandleMM7 of a %d-byte video: %v; want %v", len(video), err, mm7.StatusContentRefused)
+	}
+	if s := l.g.Stats(); s.AcceptedMMS != 0 || s.Rejected != 1 {
+		t.Errorf("accepted %d, rejected %d; want 0 and 1", s.AcceptedMMS, s.Rejected)
 	}
 }
