@@ -152,6 +152,9 @@ func (g *Gateway) Replay(ctx context.Context, seqs []uint64, route string) ([]ui
 	if route != "" && g.queueOf(route) == nil {
 		return nil, fmt.Errorf("%w: %q", ErrNoSuchRoute, route)
 	}
+	if g.cluster != nil {
+		return g.replayShared(ctx, seqs, route)
+	}
 	items := make([]*item, 0, len(seqs))
 	for _, seq := range seqs {
 		e, err := g.deps.Journal.Get(ctx, seq)
@@ -166,7 +169,7 @@ func (g *Gateway) Replay(ctx context.Context, seqs []uint64, route string) ([]ui
 	}
 	entries := make([]journal.Entry, len(items))
 	for i, it := range items {
-		entries[i] = entryOf(it, journal.Open, "replay/"+it.replayOf+"/"+it.msg.ID)
+		entries[i] = entryOf(it, journal.Open, replayRef(it))
 	}
 	if err := g.put(ctx, entries); err != nil {
 		return nil, err
@@ -181,6 +184,73 @@ func (g *Gateway) Replay(ctx context.Context, seqs []uint64, route string) ([]ui
 	return out, nil
 }
 
+// replayRef names a replay, so a replay letter delivered twice is one
+// replay.
+func replayRef(it *item) string { return "replay/" + it.replayOf + "/" + it.msg.ID }
+
+// replayShared replays on a shared journal: an entry this instance owns
+// is replayed here, into the partition of its recipient; one another
+// instance owns is handed to that instance as a letter, and its new
+// sequence number, not known here, is 0 in the result.
+func (g *Gateway) replayShared(ctx context.Context, seqs []uint64, route string) ([]uint64, error) {
+	c := g.cluster
+	out := make([]uint64, len(seqs))
+	for i, seq := range seqs {
+		p := c.j.PartitionOf(seq)
+		if c.owns(p) {
+			n, err := g.replayOwned(ctx, seq, route, "")
+			if !errors.Is(err, errHandedOver) {
+				if err != nil {
+					return out, err
+				}
+				out[i] = n
+				continue
+			}
+		}
+		// The replay's id travels with it, so a letter delivered twice
+		// makes one replay.
+		data, err := encodeLetter(&letter{kind: letterReplay, route: route, seq: seq, id: newID()})
+		if err == nil {
+			err = c.j.Send(ctx, p, data)
+		}
+		if err != nil {
+			return out, fmt.Errorf("entry %d: handing its replay to the instance that owns it: %w", seq, err)
+		}
+		c.lettersSent.Add(1)
+		g.log.Info("replay handed to the owner of the entry", "replay_of_seq", seq, "partition", p)
+	}
+	return out, nil
+}
+
+// replayOwned replays entry seq, which this instance owns, into the
+// partition of its recipient (here or by letter), with id as the replay's
+// message id when not empty: a replay already made of the same entry and
+// id is not made again. It returns the new entry's sequence number when
+// it was written here, else 0.
+func (g *Gateway) replayOwned(ctx context.Context, seq uint64, route, id string) (uint64, error) {
+	e, err := g.deps.Journal.Get(ctx, seq)
+	if err != nil {
+		if g.handedOver(seq, err) {
+			return 0, errHandedOver
+		}
+		return 0, fmt.Errorf("entry %d: %w", seq, err)
+	}
+	it, err := replayItem(e, route, g.now(), g.cfg.Validity)
+	if err != nil {
+		return 0, err
+	}
+	if id != "" {
+		it.msg.ID = id
+	}
+	ref := replayRef(it)
+	cr := &creation{once: ref, items: []*item{it}, refs: [][]string{{ref}}, start: g.now()}
+	if err := g.place(ctx, g.partitionKey(string(it.msg.To)), cr); err != nil {
+		return 0, err
+	}
+	g.log.Info("message replayed", "seq", it.seq, "replay_of", it.replayOf, "id", it.msg.ID, "route", it.route)
+	return it.seq, nil
+}
+
 // ReplayEntry builds the journal entry of the replay of a journaled
 // message (see Replay), Open, with a fresh id and validity, for an offline
 // replay into the journal of a stopped instance: its next start delivers
@@ -190,7 +260,7 @@ func ReplayEntry(e journal.Entry, route string, now time.Time, validity time.Dur
 	if err != nil {
 		return journal.Entry{}, err
 	}
-	return entryOf(it, journal.Open, "replay/"+it.replayOf+"/"+it.msg.ID), nil
+	return entryOf(it, journal.Open, replayRef(it)), nil
 }
 
 func replayItem(e journal.Entry, route string, now time.Time, validity time.Duration) (*item, error) {

@@ -642,6 +642,12 @@ func (g *Gateway) handleLetter(ctx context.Context, p int, lt *letter) error {
 		return g.applyLegacyReport(ctx, lt.route, lt.seq, lt.status, lt.reason)
 	case letterReadReply:
 		return g.applyReadReply(ctx, lt.route, lt.id, lt.seq)
+	case letterReplay:
+		_, err := g.replayOwned(ctx, lt.seq, lt.route, lt.id)
+		if errors.Is(err, ErrNotReplayable) || errors.Is(err, journal.ErrNotFound) {
+			return fmt.Errorf("%w: %v", errBadLetter, err)
+		}
+		return err
 	}
 	return fmt.Errorf("%w: kind %d", errBadLetter, lt.kind)
 }
@@ -808,6 +814,7 @@ const (
 	letterReceipt   letterKind = 2 // an SMSC delivery receipt on an entry
 	letterReport    letterKind = 3 // a final MM7 or IMPS delivery report on an entry
 	letterReadReply letterKind = 4 // an MM7 read reply on an entry
+	letterReplay    letterKind = 5 // an operator's replay of an entry, on route (empty: its own)
 )
 
 func (k letterKind) String() string {
@@ -820,6 +827,8 @@ func (k letterKind) String() string {
 		return "report"
 	case letterReadReply:
 		return "read-reply"
+	case letterReplay:
+		return "replay"
 	}
 	return "unknown"
 }
@@ -865,6 +874,7 @@ func (l *letter) receipt() translate.Receipt {
 //	receipt:    route seq id status stat err
 //	report:     route seq status reason
 //	read reply: route seq id
+//	replay:     route seq id
 //
 // item is an entry's payload (item.marshal).
 func encodeLetter(l *letter) ([]byte, error) {
@@ -911,6 +921,10 @@ func encodeLetter(l *letter) ([]byte, error) {
 		w.string(l.route)
 		w.uvarint(l.seq)
 		w.string(l.id)
+	case letterReplay:
+		w.string(l.route)
+		w.uvarint(l.seq)
+		w.string(l.id)
 	default:
 		return nil, fmt.Errorf("%w: kind %d", errBadLetter, l.kind)
 	}
@@ -937,6 +951,8 @@ func decodeLetter(b []byte) (*letter, error) {
 		l.route, l.seq = r.string(), r.uvarint()
 		l.status, l.reason = cpm.Status(r.string()), r.string()
 	case letterReadReply:
+		l.route, l.seq, l.id = r.string(), r.uvarint(), r.string()
+	case letterReplay:
 		l.route, l.seq, l.id = r.string(), r.uvarint(), r.string()
 	default:
 		if r.err == nil {

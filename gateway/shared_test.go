@@ -1016,6 +1016,7 @@ func letterSamples() []*letter {
 		{kind: letterReceipt, route: "smsc1", seq: 0x1234, id: "a001", status: cpm.Delivered, stat: "DELIVRD", errs: "000"},
 		{kind: letterReport, route: "mm7", seq: 99, status: cpm.Failed, reason: "MM7 delivery report Rejected"},
 		{kind: letterReadReply, route: "mm7", seq: 7, id: "relay-42"},
+		{kind: letterReplay, route: "smsc1", seq: 9, id: "replay-7"},
 	}
 }
 
@@ -1138,5 +1139,51 @@ func TestSharedBurstToOneRecipient(t *testing.T) {
 	}
 	if len(a.submitted()) != 0 || len(b.submitted()) != n {
 		t.Errorf("A submitted %d, B %d; want 0 and %d", len(a.submitted()), len(b.submitted()), n)
+	}
+}
+
+// TestSharedReplayFromAnyInstance: an operator replays, through A, a
+// message B owns: A hands the replay to B, which sends it again; a replay
+// through B is made there.
+func TestSharedReplayFromAnyInstance(t *testing.T) {
+	const parts = 8
+	ctx := context.Background()
+	cl := newFakeCluster(parts)
+	ma, mb := cl.member("a"), cl.member("b")
+	cl.assign(ownersOf(parts, ma, 0, 4, mb, 4, 8))
+	core := startCPMCore(t)
+	a, b := startNode(t, cl, ma, core), startNode(t, cl, mb, core)
+	to := recipientsIn(t, a.g, 6, 1, map[string]bool{})[0]
+	if code := core.send(a.sipAddr(t), "orig-1", to, "replay me"); code != 202 {
+		t.Fatalf("MESSAGE: %d", code)
+	}
+	awaitShared(t, "the original at the SMSC", func() bool { return len(b.submitted()) == 1 })
+	var seq uint64
+	awaitShared(t, "the entry at B", func() bool {
+		views, err := b.g.Entries(ctx, journal.Open, 0, 10)
+		if err != nil || len(views) != 1 {
+			return false
+		}
+		seq = views[0].Seq
+		return true
+	})
+	out, err := a.g.Replay(ctx, []uint64{seq}, "")
+	if err != nil || len(out) != 1 || out[0] != 0 {
+		t.Fatalf("Replay through A: %v, %v; want [0] (handed to B)", out, err)
+	}
+	awaitShared(t, "the replay through A at the SMSC", func() bool { return len(b.submitted()) == 2 })
+	out, err = b.g.Replay(ctx, []uint64{seq}, "")
+	if err != nil || len(out) != 1 || out[0] == 0 {
+		t.Fatalf("Replay through B: %v, %v; want the new entry", out, err)
+	}
+	awaitShared(t, "the replay through B at the SMSC", func() bool { return len(b.submitted()) == 3 })
+	awaitShared(t, "letters done", func() bool { return cl.undone() == 0 })
+	if n := len(a.submitted()); n != 0 {
+		t.Errorf("A submitted %d; B owns the recipient", n)
+	}
+	for _, sm := range b.submitted() {
+		if string(sm.Message) != "replay me" {
+			t.Errorf("submitted %q", sm.Message)
+		}
 	}
 }
