@@ -158,6 +158,14 @@
 // Config.SessionTimeout can write next to the new owner, until its next
 // heartbeat fails; in that window the two could assign the same Seq.
 //
+// # Snapshots
+//
+// OpenSnapshot reads the journal and refs topics, every partition, from
+// the group's committed offsets to the high-water marks, into a
+// read-only journal.Journal, without joining the group or committing: the
+// CLI (iwf journal, iwf replay --dry-run) looks into a running cluster
+// without disturbing it. It is bounded by MaxSnapshotBytes.
+//
 // # Security
 //
 // Config.TLS enables TLS (a CA file, an optional client certificate);

@@ -20,7 +20,8 @@ var (
 	// ErrTooLarge: an entry's data, ref count or a ref exceeds its bound,
 	// a Put carries more entries than Config.MaxBatch, its record would
 	// exceed Config.MaxRecordBytes, or a letter's data exceeds
-	// MaxDataSize (or its record Config.MaxRecordBytes).
+	// MaxDataSize (or its record Config.MaxRecordBytes), or what a
+	// Snapshot would hold exceeds MaxSnapshotBytes.
 	ErrTooLarge = errors.New("journal/kafka: too large")
 	// ErrInvalidEntry: an entry has an invalid state, an empty ref, a time
 	// outside the range of unix nanoseconds, or a Seq this journal cannot
@@ -46,6 +47,11 @@ var (
 	ErrUnavailable = errors.New("journal/kafka: unavailable")
 	// ErrCorrupt: a record read from a topic does not decode.
 	ErrCorrupt = errors.New("journal/kafka: corrupt record")
+	// ErrReadOnly: a Put on a Snapshot, which only reads.
+	ErrReadOnly = errors.New("journal/kafka: read-only snapshot")
+	// ErrMissingTopic: OpenSnapshot found no journal or refs topic under
+	// the prefix; nothing was journaled there (a snapshot creates nothing).
+	ErrMissingTopic = errors.New("journal/kafka: missing topic")
 )
 
 // EntryError says which entry of a Put was rejected and why. Err is

@@ -277,14 +277,21 @@ func (j *Journal) finishLoad(fresh []*partition) {
 // the owner that wrote them may have died between the journal record and
 // the refs record.
 func (j *Journal) audit(parts []*partition) []refUpdate {
-	var updates []refUpdate
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	return j.v.auditLocked(parts)
+}
+
+// auditLocked binds the refs each entry of parts named in its latest
+// version, unless a later binding holds them, and returns the bindings
+// it made.
+func (v *view) auditLocked(parts []*partition) []refUpdate {
+	var updates []refUpdate
 	for _, p := range parts {
 		for _, e := range p.entries {
 			for _, r := range e.refs {
 				b := binding{seq: e.seq, stamp: r.stamp}
-				if r.stamp == e.version && j.v.bindLocked(r.ref, b) {
+				if r.stamp == e.version && v.bindLocked(r.ref, b) {
 					updates = append(updates, refUpdate{ref: r.ref, b: b})
 				}
 			}

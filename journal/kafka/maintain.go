@@ -39,34 +39,47 @@ func (j *Journal) runMaintenance() {
 // tombstones, and returns how many it removed. Purging is local: every
 // owner reaches the same decision from the same records.
 func (j *Journal) purge(now time.Time, parts []*partition) int {
-	cutoff := now.Add(-j.cfg.Retention).UnixNano()
-	only := make(map[int]bool, len(parts))
-	for _, p := range parts {
-		only[p.id] = true
+	var only map[int]bool
+	if parts != nil {
+		only = make(map[int]bool, len(parts))
+		for _, p := range parts {
+			only[p.id] = true
+		}
 	}
-	var tombstones []refUpdate
 	j.mu.Lock()
+	n, tombstones := j.v.purgeLocked(now.Add(-j.cfg.Retention).UnixNano(), only)
+	j.mu.Unlock()
+	j.refs.publish(tombstones, nil)
+	j.stats.purged.Add(uint64(n))
+	return n
+}
+
+// purgeLocked removes the Done entries of the partitions in only (nil:
+// every held partition) that became Done before cutoff (unix
+// nanoseconds), unbinds the refs bound to them, and returns how many it
+// removed and the tombstones that unbind those refs in the refs topic.
+// The journal's purge and a Snapshot share it, so both apply retention
+// alike.
+func (v *view) purgeLocked(cutoff int64, only map[int]bool) (int, []refUpdate) {
 	var due []*entry
-	j.v.index[journal.Done].Ascend(0, func(seq uint64) bool {
-		e := j.v.anyLocked(seq)
-		if e != nil && e.stateTime < cutoff && (parts == nil || only[partitionOf(seq)]) {
+	v.index[journal.Done].Ascend(0, func(seq uint64) bool {
+		e := v.anyLocked(seq)
+		if e != nil && e.stateTime < cutoff && (only == nil || only[partitionOf(seq)]) {
 			due = append(due, e)
 		}
 		return true
 	})
+	var tombstones []refUpdate
 	for _, e := range due {
 		for _, r := range e.refs {
-			if j.v.boundToLocked(r.ref, e.seq) {
-				delete(j.v.bindings, r.ref)
+			if v.boundToLocked(r.ref, e.seq) {
+				delete(v.bindings, r.ref)
 				tombstones = append(tombstones, refUpdate{ref: r.ref, tombstone: true})
 			}
 		}
-		j.v.removeLocked(j.v.parts[partitionOf(e.seq)], e)
+		v.removeLocked(v.parts[partitionOf(e.seq)], e)
 	}
-	j.mu.Unlock()
-	j.refs.publish(tombstones, nil)
-	j.stats.purged.Add(uint64(len(due)))
-	return len(due)
+	return len(due), tombstones
 }
 
 // rewrite writes again, unchanged, the entries of owned partitions whose
