@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -316,4 +317,60 @@ func TestE2EKafkaBrokerRestart(t *testing.T) {
 	}
 	repeats := awaitOutcomes(t, e, ua, accepted, func() string { return tail(e.logText(), 40) })
 	t.Logf("broker stopped and restarted under load: %d of %d accepted, refused %v; all reached the SMSC (%d repeats) with their IMDN", len(accepted), sent, refused, repeats)
+}
+
+// TestE2EKafkaJournalCommands: with two instances running on one Kafka
+// journal, `iwf journal ls --config` lists the messages of both (a
+// snapshot of the topics, taken without disturbing the instances), and
+// `iwf replay --config … --console` through one instance replays every
+// selected message, those the other instance owns included.
+func TestE2EKafkaJournalCommands(t *testing.T) {
+	t.Setenv("IWF_CONSOLE_TOKEN", benchConsoleToken)
+	cluster := newKafkaCluster(t)
+	journal := kafkaJournalYAML(cluster, "cmds")
+	first := newE2E(t, e2eOptions{smsc: smsc.Config{}, extra: journal})
+	ua := startCPMUA(t, first.uasPort)
+	second := newE2E(t, e2eOptions{peer: first, extra: journal})
+	for _, in := range []*e2e{first, second} {
+		in.waitHTTP("/readyz")
+	}
+	load := newCPMLoad(t, first, second)
+	const n = 40
+	load.run(0, n, 4, 0)
+	accepted := load.acceptedSet()
+	if len(accepted) != n {
+		t.Fatalf("%d of %d accepted (refused %v)", len(accepted), n, load.refusals())
+	}
+	awaitOutcomes(t, first, ua, accepted, func() string { return tail(first.logText(), 30) + tail(second.logText(), 30) })
+
+	config := filepath.Join(first.dir, "iwf.yaml")
+	out, stderr, err := runIWF(t, nil, "journal", "ls", "--config", config, "--state", "done", "--kind", "message", "--limit", "0")
+	if err != nil {
+		t.Fatalf("journal ls: %v\n%s", err, stderr)
+	}
+	for i := range n {
+		if !strings.Contains(out, loadID(i)+" ") {
+			t.Errorf("journal ls --config does not list %s:\n%s", loadID(i), out)
+			break
+		}
+	}
+
+	out, stderr, err = runIWF(t, nil, "replay", "--config", config, "--console", fmt.Sprintf("http://127.0.0.1:%d", first.console),
+		"--address", "*", "--status", "delivered")
+	if err != nil {
+		t.Fatalf("replay: %v\n%s\n%s", err, out, stderr)
+	}
+	here, there := strings.Count(out, " as seq "), strings.Count(out, "handed to the iwf instance that owns it")
+	if here+there != n || there == 0 {
+		t.Errorf("replay: %d made by the console's instance, %d handed to the other; want %d in all, some handed over:\n%s", here, there, n, out)
+	}
+	first.eventually("every replay at the SMSC", 60*time.Second, func() bool {
+		for i := range n {
+			if first.seenCount(loadText(i)) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("journal ls --config listed all %d messages of both instances; replay through one console: %d made there, %d handed to the other; all %d at the SMSC again", n, here, there, n)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/iwf-gateway/iwf/config"
 	"github.com/iwf-gateway/iwf/gateway"
 	"github.com/iwf-gateway/iwf/journal"
+	"github.com/iwf-gateway/iwf/journal/kafka"
 	"github.com/iwf-gateway/iwf/journal/local"
 )
 
@@ -32,9 +33,11 @@ import (
 func newJournalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "journal",
-		Short: "Look into a stopped iwf's journal (read only)",
+		Short: "Look into a stopped iwf's journal, or a Kafka journal (read only)",
 		Long: "Look into the journal of an iwf that is not running. Nothing is changed: the file is\n" +
-			"opened read-only and copied, and the commands read the copy.",
+			"opened read-only and copied, and the commands read the copy. With --config naming a\n" +
+			"journal.backend kafka, they read a snapshot of its topics instead, every partition, while\n" +
+			"the instances run: nothing joins their consumer group or commits.",
 	}
 	cmd.AddCommand(
 		newJournalListCmd("ls", "List journal entries, oldest first", 0),
@@ -75,7 +78,7 @@ func newJournalListCmd(use, short string, fixed journal.State) *cobra.Command {
 				}
 				states = slices.DeleteFunc(states, func(x journal.State) bool { return x != st })
 			}
-			j, closeSnapshot, err := openSnapshot(dataDir)
+			j, closeSnapshot, err := openJournalToRead(cmd.Context(), dataDir, sel.config)
 			if err != nil {
 				return err
 			}
@@ -102,8 +105,8 @@ func newJournalListCmd(use, short string, fixed journal.State) *cobra.Command {
 
 func newJournalShowCmd() *cobra.Command {
 	var (
-		dataDir string
-		body    bool
+		dataDir, configPath string
+		body                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "show SEQ",
@@ -114,7 +117,7 @@ func newJournalShowCmd() *cobra.Command {
 			if err != nil || seq == 0 {
 				return fmt.Errorf("SEQ %q: want a journal sequence number", args[0])
 			}
-			j, closeSnapshot, err := openSnapshot(dataDir)
+			j, closeSnapshot, err := openJournalToRead(cmd.Context(), dataDir, configPath)
 			if err != nil {
 				return err
 			}
@@ -134,6 +137,7 @@ func newJournalShowCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "./iwf-data", "the data_dir of the iwf to read (it must be stopped)")
 	cmd.Flags().BoolVar(&body, "body", false, "also print the message's parts: text as text, other content as size and type")
+	cmd.Flags().StringVar(&configPath, "config", "", "read the journal this iwf configuration names: with journal.backend kafka, its topics (the instances keep running)")
 	return cmd
 }
 
@@ -177,7 +181,7 @@ func newJournalStatsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			j, closeSnapshot, err := openSnapshot(dataDir)
+			j, closeSnapshot, err := openJournalToRead(cmd.Context(), dataDir, sel.config)
 			if err != nil {
 				return err
 			}
@@ -219,6 +223,38 @@ func journalPath(dir string) (string, error) {
 		return "", fmt.Errorf("no journal in %s: %w", dir, err)
 	}
 	return p, nil
+}
+
+// openJournalToRead opens, read only, the journal the commands look
+// into: with configPath naming a Kafka journal, a snapshot of its topics,
+// every partition, taken without joining the instances' group (they keep
+// running); otherwise a copy of the local journal in dataDir.
+func openJournalToRead(ctx context.Context, dataDir, configPath string) (journal.Journal, func(), error) {
+	kcfg, ok, err := kafkaJournalOf(configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return openSnapshot(dataDir)
+	}
+	s, err := kafka.OpenSnapshot(ctx, kcfg, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
+
+// kafkaJournalOf reads the configuration at path, when given, and returns
+// its Kafka journal settings if that is its journal.
+func kafkaJournalOf(path string) (kafka.Config, bool, error) {
+	if path == "" {
+		return kafka.Config{}, false, nil
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return kafka.Config{}, false, fmt.Errorf("--config: %w", err)
+	}
+	return cfg.Journal.Kafka, cfg.Journal.Backend == "kafka", nil
 }
 
 // openSnapshot returns a private copy of the journal in dataDir, and the

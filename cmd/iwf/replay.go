@@ -20,6 +20,7 @@ import (
 
 	"github.com/iwf-gateway/iwf/gateway"
 	"github.com/iwf-gateway/iwf/journal"
+	"github.com/iwf-gateway/iwf/journal/kafka"
 	"github.com/iwf-gateway/iwf/journal/local"
 )
 
@@ -50,6 +51,10 @@ type replayOptions struct {
 	dryRun  bool
 	limit   int
 	timeout time.Duration
+
+	// kafka is the journal of --config when it is on Kafka: messages are
+	// selected from a snapshot of its topics.
+	kafka *kafka.Config
 }
 
 func newReplayCmd() *cobra.Command {
@@ -88,8 +93,19 @@ the validity from it and refuses routes it does not have.`,
 }
 
 func (o *replayOptions) run(cmd *cobra.Command) error {
+	kcfg, onKafka, err := kafkaJournalOf(o.sel.config)
+	if err != nil {
+		return err
+	}
+	if onKafka {
+		o.kafka = &kcfg
+	}
 	switch {
-	case (o.dataDir == "") == (o.console == ""):
+	case onKafka && o.dataDir != "":
+		return errors.New("--data-dir: the journal of --config is on Kafka; replay through any running instance with --console URL")
+	case onKafka && o.console == "" && !o.dryRun:
+		return errors.New("the journal of --config is on Kafka, where the running instances own the messages: replay through any of them with --console URL (see the selection first with --dry-run)")
+	case !onKafka && (o.dataDir == "") == (o.console == ""):
 		return errors.New("give --data-dir DIR (replay into a stopped iwf) or --console URL (through a running one)")
 	case o.sel.kind != "message":
 		return errors.New("--kind: only messages are replayed, never reports or fragments")
@@ -105,6 +121,9 @@ func (o *replayOptions) run(cmd *cobra.Command) error {
 	defer sel.warn(cmd.ErrOrStderr())
 	if o.console != "" {
 		return o.online(cmd, sel)
+	}
+	if o.kafka != nil {
+		return o.kafkaDryRun(cmd, sel)
 	}
 	if cmd.Flags().Changed("rate") {
 		fmt.Fprintln(cmd.ErrOrStderr(), "note: --rate applies through --console; offline, the next iwf serve delivers at its routes' pace")
@@ -151,6 +170,23 @@ func (o *replayOptions) offline(cmd *cobra.Command, sel *entrySelection) error {
 	_, err = fmt.Fprintf(out, "replayed %d messages%s into %s; the next iwf serve on it delivers them\n",
 		len(views), o.routeNote(), o.dataDir)
 	return err
+}
+
+// kafkaDryRun lists what a replay would send, from a snapshot of the
+// Kafka journal of --config.
+func (o *replayOptions) kafkaDryRun(cmd *cobra.Command, sel *entrySelection) error {
+	s, err := kafka.OpenSnapshot(cmd.Context(), *o.kafka, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	unreadable := 0
+	views, err := o.choose(cmd.Context(), journalSource(s, &unreadable), sel)
+	if err != nil {
+		return err
+	}
+	warnUnreadable(cmd.ErrOrStderr(), unreadable)
+	return o.writePlan(cmd.OutOrStdout(), views)
 }
 
 // offlineDryRun lists what an offline replay would write, from a snapshot.
@@ -255,7 +291,21 @@ func (o *replayOptions) online(cmd *cobra.Command, sel *entrySelection) error {
 	if err != nil {
 		return err
 	}
-	views, err := o.choose(cmd.Context(), c.source(), sel)
+	src := c.source()
+	if o.kafka != nil {
+		// The console lists what its instance owns; the snapshot lists
+		// every partition, and the instance hands each replay to the
+		// entry's owner.
+		s, err := kafka.OpenSnapshot(cmd.Context(), *o.kafka, nil)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		unreadable := 0
+		src = journalSource(s, &unreadable)
+		defer func() { warnUnreadable(cmd.ErrOrStderr(), unreadable) }()
+	}
+	views, err := o.choose(cmd.Context(), src, sel)
 	if err != nil {
 		return err
 	}
@@ -295,8 +345,15 @@ func (o *replayOptions) postReplays(ctx context.Context, c *consoleClient, views
 		if err != nil {
 			return replayStopped(done, len(views), err)
 		}
-		described := c.describe(ctx, fresh)
+		described := c.describe(ctx, slices.DeleteFunc(slices.Clone(fresh), func(s uint64) bool { return s == 0 }))
 		for i, seq := range fresh {
+			if seq == 0 {
+				// A shared (Kafka) journal: another instance owns the
+				// entry and makes the replay.
+				fmt.Fprintf(out, "replayed seq %d: handed to the iwf instance that owns it\n", batch[i].Seq)
+				done++
+				continue
+			}
 			nv, ok := described[seq]
 			if !ok {
 				nv = gateway.EntryView{Seq: seq, ID: "?"}
