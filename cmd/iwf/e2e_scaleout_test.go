@@ -209,12 +209,14 @@ func awaitOutcomes(t *testing.T, e *e2e, ua *cpmUA, accepted map[int]int, logs f
 
 // TestE2EScaleOutSIGKILL runs three iwf processes on one Kafka journal
 // (a three-broker cluster in this process), all bound to one SMSC, and
-// sends CPIM MESSAGEs asking for delivery notifications to all three.
+// sends CPIM MESSAGEs asking for delivery notifications to all three,
+// and MO SMS on the SMSC's binds to them.
 // The SMSC hands each receipt to any bound instance, so most reach an
 // instance other than the one that submitted the message. One instance
 // is killed with SIGKILL mid-load: every MESSAGE that got a 202 reaches
 // the SMSC and its delivered IMDN reaches the CPM user, whoever accepted
-// it, submitted it or took its receipt.
+// it, submitted it or took its receipt; every MO SMS iwf acknowledged
+// reaches the CPM user.
 func TestE2EScaleOutSIGKILL(t *testing.T) {
 	t.Setenv("IWF_CONSOLE_TOKEN", benchConsoleToken) // for scrapeMetrics
 	cluster := newKafkaCluster(t)
@@ -236,9 +238,23 @@ func TestE2EScaleOutSIGKILL(t *testing.T) {
 	}
 
 	load := newCPMLoad(t, instances...)
-	const total = 900
+	const total, mo = 900, 60
+	// MO SMS from SMS users to CPM users, on whichever bind the SMSC
+	// picks, half before the kill and half after.
+	moSent := map[string]bool{}
+	injectMO := func(from, to int) {
+		for i := from; i < to; i++ {
+			text := fmt.Sprintf("mo #%d", i)
+			err := first.smsc.InjectMO(context.Background(), moText(fmt.Sprintf("4477009002%02d", i%50), fmt.Sprintf("4477009009%02d", i%40), text))
+			if err == nil {
+				moSent[text] = true
+			}
+		}
+	}
+	injectMO(0, mo/2)
 	load.run(0, total/3, 12, 0)
 	second.kill9()
+	injectMO(mo/2, mo)
 	load.run(total/3, total-total/3, 12, 0)
 
 	accepted := load.acceptedSet()
@@ -250,6 +266,21 @@ func TestE2EScaleOutSIGKILL(t *testing.T) {
 		t.Fatalf("accepted per instance %v of %d sent (refused %v)\n%s", perInstance, total, load.refusals(), logs())
 	}
 	repeats := awaitOutcomes(t, first, ua, accepted, logs)
+	if len(moSent) < mo/2 {
+		t.Fatalf("the SMSC delivered only %d of %d MO SMS to iwf", len(moSent), mo)
+	}
+	first.eventually("every MO SMS iwf acknowledged at the CPM user", 60*time.Second, func() bool {
+		got := map[string]bool{}
+		for _, text := range pagerTexts(t, ua) {
+			got[text] = true
+		}
+		for text := range moSent {
+			if !got[text] {
+				return false
+			}
+		}
+		return true
+	})
 	imdns := 0
 	for _, c := range ua.delivered(t) {
 		imdns += c
@@ -267,8 +298,8 @@ func TestE2EScaleOutSIGKILL(t *testing.T) {
 	if sent == 0 || handled == 0 || forwarded == 0 {
 		t.Errorf("survivors sent %d letters (%d reports) and handled %d: the instances did not share the work", sent, forwarded, handled)
 	}
-	t.Logf("3 instances, one SIGKILLed after %d sends: %d of %d accepted (per instance %v, refused %v); all reached the SMSC (%d repeats) and got a delivered IMDN (%d IMDNs in all); the survivors sent %d letters, %d of them reports, and handled %d",
-		total/3, len(accepted), total, perInstance, load.refusals(), repeats, imdns, sent, forwarded, handled)
+	t.Logf("3 instances, one SIGKILLed after %d sends: %d of %d accepted (per instance %v, refused %v); all reached the SMSC (%d repeats) and got a delivered IMDN (%d IMDNs in all); %d of %d MO SMS acknowledged, all at the CPM user; the survivors sent %d letters, %d of them reports, and handled %d",
+		total/3, len(accepted), total, perInstance, load.refusals(), repeats, imdns, len(moSent), mo, sent, forwarded, handled)
 }
 
 // TestE2EKafkaBrokerRestart stops a broker under load and makes the
