@@ -166,11 +166,24 @@ func (j *Journal) Scan(ctx context.Context, state journal.State, after uint64, f
 	if state < journal.Open || state > journal.Dead {
 		return fmt.Errorf("%w: scan of state %d", ErrInvalidEntry, state)
 	}
-	for {
+	return scanChunks(after, func(after uint64) ([]journal.Entry, error) {
 		if err := j.readable(ctx); err != nil {
+			return nil, err
+		}
+		return j.scanChunk(state, after), nil
+	}, fn)
+}
+
+// scanChunks calls fn for every entry of the chunks next returns, each
+// after the last Seq of the one before, until a chunk is short of
+// scanChunk, next fails or fn returns an error (ErrStop ends it cleanly).
+// next copies its chunk under its lock, so fn runs without it.
+func scanChunks(after uint64, next func(after uint64) ([]journal.Entry, error), fn func(journal.Entry) error) error {
+	for {
+		chunk, err := next(after)
+		if err != nil {
 			return err
 		}
-		chunk := j.scanChunk(state, after)
 		for _, e := range chunk {
 			if err := fn(e); err != nil {
 				if errors.Is(err, journal.ErrStop) {

@@ -146,24 +146,7 @@ func (s *Snapshot) Scan(ctx context.Context, state journal.State, after uint64, 
 	if state < journal.Open || state > journal.Dead {
 		return fmt.Errorf("%w: scan of state %d", ErrInvalidEntry, state)
 	}
-	for {
-		chunk, err := s.scanChunk(ctx, state, after)
-		if err != nil {
-			return err
-		}
-		for _, e := range chunk {
-			if err := fn(e); err != nil {
-				if errors.Is(err, journal.ErrStop) {
-					return nil
-				}
-				return err
-			}
-		}
-		if len(chunk) < scanChunk {
-			return nil
-		}
-		after = chunk[len(chunk)-1].Seq
-	}
+	return scanChunks(after, func(after uint64) ([]journal.Entry, error) { return s.scanChunk(ctx, state, after) }, fn)
 }
 
 func (s *Snapshot) scanChunk(ctx context.Context, state journal.State, after uint64) ([]journal.Entry, error) {
