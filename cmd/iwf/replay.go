@@ -20,7 +20,6 @@ import (
 
 	"github.com/iwf-gateway/iwf/gateway"
 	"github.com/iwf-gateway/iwf/journal"
-	"github.com/iwf-gateway/iwf/journal/kafka"
 	"github.com/iwf-gateway/iwf/journal/local"
 )
 
@@ -52,9 +51,9 @@ type replayOptions struct {
 	limit   int
 	timeout time.Duration
 
-	// kafka is the journal of --config when it is on Kafka: messages are
+	// onKafka: the journal of --config is on Kafka, and messages are
 	// selected from a snapshot of its topics.
-	kafka *kafka.Config
+	onKafka bool
 }
 
 func newReplayCmd() *cobra.Command {
@@ -93,13 +92,11 @@ the validity from it and refuses routes it does not have.`,
 }
 
 func (o *replayOptions) run(cmd *cobra.Command) error {
-	kcfg, onKafka, err := kafkaJournalOf(o.sel.config)
+	_, onKafka, err := kafkaJournalOf(o.sel.config)
 	if err != nil {
 		return err
 	}
-	if onKafka {
-		o.kafka = &kcfg
-	}
+	o.onKafka = onKafka
 	switch {
 	case onKafka && o.dataDir != "":
 		return errors.New("--data-dir: the journal of --config is on Kafka; replay through any running instance with --console URL")
@@ -122,8 +119,8 @@ func (o *replayOptions) run(cmd *cobra.Command) error {
 	if o.console != "" {
 		return o.online(cmd, sel)
 	}
-	if o.kafka != nil {
-		return o.kafkaDryRun(cmd, sel)
+	if o.onKafka {
+		return o.snapshotDryRun(cmd, sel)
 	}
 	if cmd.Flags().Changed("rate") {
 		fmt.Fprintln(cmd.ErrOrStderr(), "note: --rate applies through --console; offline, the next iwf serve delivers at its routes' pace")
@@ -134,7 +131,7 @@ func (o *replayOptions) run(cmd *cobra.Command) error {
 // offline replays into the journal file of a stopped iwf.
 func (o *replayOptions) offline(cmd *cobra.Command, sel *entrySelection) error {
 	if o.dryRun {
-		return o.offlineDryRun(cmd, sel)
+		return o.snapshotDryRun(cmd, sel)
 	}
 	validity, routes, err := o.offlineConfig()
 	if err != nil {
@@ -172,26 +169,10 @@ func (o *replayOptions) offline(cmd *cobra.Command, sel *entrySelection) error {
 	return err
 }
 
-// kafkaDryRun lists what a replay would send, from a snapshot of the
-// Kafka journal of --config.
-func (o *replayOptions) kafkaDryRun(cmd *cobra.Command, sel *entrySelection) error {
-	s, err := kafka.OpenSnapshot(cmd.Context(), *o.kafka, nil)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	unreadable := 0
-	views, err := o.choose(cmd.Context(), journalSource(s, &unreadable), sel)
-	if err != nil {
-		return err
-	}
-	warnUnreadable(cmd.ErrOrStderr(), unreadable)
-	return o.writePlan(cmd.OutOrStdout(), views)
-}
-
-// offlineDryRun lists what an offline replay would write, from a snapshot.
-func (o *replayOptions) offlineDryRun(cmd *cobra.Command, sel *entrySelection) error {
-	j, closeSnapshot, err := openSnapshot(o.dataDir)
+// snapshotDryRun lists what a replay would write, from a snapshot of the
+// stopped iwf's journal, or of the Kafka journal of --config.
+func (o *replayOptions) snapshotDryRun(cmd *cobra.Command, sel *entrySelection) error {
+	j, closeSnapshot, err := openJournalToRead(cmd.Context(), o.dataDir, o.sel.config)
 	if err != nil {
 		return err
 	}
@@ -292,15 +273,15 @@ func (o *replayOptions) online(cmd *cobra.Command, sel *entrySelection) error {
 		return err
 	}
 	src := c.source()
-	if o.kafka != nil {
+	if o.onKafka {
 		// The console lists what its instance owns; the snapshot lists
 		// every partition, and the instance hands each replay to the
 		// entry's owner.
-		s, err := kafka.OpenSnapshot(cmd.Context(), *o.kafka, nil)
+		s, closeSnapshot, err := openJournalToRead(cmd.Context(), "", o.sel.config)
 		if err != nil {
 			return err
 		}
-		defer s.Close()
+		defer closeSnapshot()
 		unreadable := 0
 		src = journalSource(s, &unreadable)
 		defer func() { warnUnreadable(cmd.ErrOrStderr(), unreadable) }()
