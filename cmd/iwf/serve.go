@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -68,6 +69,9 @@ func serve(parent context.Context, cfg *config.Config, grace time.Duration) erro
 		parent = context.Background()
 	}
 	log := newLogger(os.Stderr, cfg.LogLevel)
+	// Libraries that log through the default logger (sipgo's transports)
+	// then write iwf's format at iwf's level.
+	slog.SetDefault(log)
 	if path := os.Getenv("IWF_CPUPROFILE"); path != "" {
 		stopProfile, err := startCPUProfile(path)
 		if err != nil {
