@@ -23,6 +23,7 @@ var (
 	bucketDead    = []byte("dead")
 	bucketRefs    = []byte("refs")
 	bucketMeta    = []byte("meta")
+	bucketBig     = []byte("big")
 	keyCounts     = []byte("counts")
 )
 
@@ -113,7 +114,7 @@ func open(cfg Config, log *slog.Logger, now func() time.Time) (*Journal, error) 
 
 // restore creates the buckets and reads the high-water Seq and counts.
 func (j *Journal) restore(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketEntries, bucketOpen, bucketDone, bucketDead, bucketRefs, bucketMeta} {
+	for _, name := range [][]byte{bucketEntries, bucketOpen, bucketDone, bucketDead, bucketRefs, bucketMeta, bucketBig} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
@@ -139,7 +140,8 @@ func (j *Journal) restore(tx *bolt.Tx) error {
 func (j *Journal) Get(ctx context.Context, seq uint64) (journal.Entry, error) {
 	var e journal.Entry
 	err := j.view(ctx, func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketEntries).Get(seqKey(seq))
+		key := seqKey(seq)
+		v := recordOf(tx.Bucket(bucketBig), key, tx.Bucket(bucketEntries).Get(key))
 		if v == nil {
 			return journal.ErrNotFound
 		}

@@ -105,7 +105,7 @@ func (w *txBuckets) purgeEntry(doneKey []byte) (purged bool, err error) {
 		return false, err
 	}
 	key := doneKey[8:]
-	v := w.entries.Get(key)
+	v := recordOf(w.big, key, w.entries.Get(key))
 	if v == nil {
 		return false, nil
 	}
@@ -122,6 +122,9 @@ func (w *txBuckets) purgeEntry(doneKey []byte) (purged bool, err error) {
 				return false, err
 			}
 		}
+	}
+	if err := w.dropBig(key); err != nil {
+		return false, err
 	}
 	return true, w.entries.Delete(key)
 }

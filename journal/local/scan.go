@@ -60,7 +60,7 @@ func (j *Journal) Scan(ctx context.Context, state journal.State, after uint64, f
 // readChunk returns the next entries in state after the given Seq, the
 // last Seq it examined and whether more may follow.
 func readChunk(tx *bolt.Tx, state journal.State, after uint64) ([]journal.Entry, uint64, bool, error) {
-	entries := tx.Bucket(bucketEntries)
+	entries, big := tx.Bucket(bucketEntries), tx.Bucket(bucketBig)
 	var c *bolt.Cursor
 	if state == journal.Done {
 		c = entries.Cursor()
@@ -78,6 +78,7 @@ func readChunk(tx *bolt.Tx, state journal.State, after uint64) ([]journal.Entry,
 		if state != journal.Done {
 			v = entries.Get(k)
 		}
+		v = recordOf(big, k, v)
 		if len(chunk) == scanChunk || examined == scanExamine {
 			return chunk, last - 1, true, nil
 		}

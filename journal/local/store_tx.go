@@ -12,7 +12,59 @@ import (
 
 // txBuckets are the buckets of one write transaction.
 type txBuckets struct {
-	entries, open, done, dead, refs *bolt.Bucket
+	entries, open, done, dead, refs, big *bolt.Bucket
+}
+
+// Records of bigRecord bytes or more are kept apart: each in a bucket of
+// its own in bucketBig, named by its key, under recordKey, with bigStub
+// as its value in bucketEntries. bbolt never splits a leaf of four keys
+// or fewer, so large records stored side by side in bucketEntries shared
+// leaves, and writing one rewrote its neighbours too: with 1 MB messages
+// about three times the data reached the disk. In a bucket of its own a
+// record's leaf is its alone.
+const bigRecord = 16 << 10
+
+var (
+	bigStub   = []byte{0} // 0 is no record version
+	recordKey = []byte("r")
+)
+
+// recordOf resolves the value v stored under key in bucketEntries to the
+// record: v itself, or the record kept in big. nil stays nil.
+func recordOf(big *bolt.Bucket, key, v []byte) []byte {
+	if len(v) != 1 || v[0] != bigStub[0] {
+		return v
+	}
+	if b := big.Bucket(key); b != nil {
+		return b.Get(recordKey)
+	}
+	return nil
+}
+
+// putRecord stores rec under key, apart when it is big.
+func (w *txBuckets) putRecord(key, rec []byte) error {
+	if len(rec) < bigRecord {
+		if err := w.dropBig(key); err != nil {
+			return err
+		}
+		return w.entries.Put(key, rec)
+	}
+	b, err := w.big.CreateBucketIfNotExists(key)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(recordKey, rec); err != nil {
+		return err
+	}
+	return w.entries.Put(key, bigStub)
+}
+
+// dropBig removes the record kept apart under key, if there is one.
+func (w *txBuckets) dropBig(key []byte) error {
+	if w.big.Bucket(key) == nil {
+		return nil
+	}
+	return w.big.DeleteBucket(key)
 }
 
 func newTxBuckets(tx *bolt.Tx) txBuckets {
@@ -22,6 +74,7 @@ func newTxBuckets(tx *bolt.Tx) txBuckets {
 		done:    tx.Bucket(bucketDone),
 		dead:    tx.Bucket(bucketDead),
 		refs:    tx.Bucket(bucketRefs),
+		big:     tx.Bucket(bucketBig),
 	}
 	// Seqs are appended in order: pack pages full.
 	w.entries.FillPercent = 0.9
@@ -49,7 +102,7 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 	state := journal.State(rec[offState])
 	stateTime := now
 	if !assignSeq {
-		if old := w.entries.Get(key); old != nil {
+		if old := recordOf(w.big, key, w.entries.Get(key)); old != nil {
 			h, err := parseRecordHeader(old)
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", seq, err)
@@ -75,7 +128,7 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 		binary.BigEndian.PutUint64(rec[offTime:], uint64(now))
 	}
 	binary.BigEndian.PutUint64(rec[offStateTime:], uint64(stateTime))
-	if err := w.entries.Put(key, rec); err != nil {
+	if err := w.putRecord(key, rec); err != nil {
 		return err
 	}
 	delta[state]++

@@ -1,0 +1,176 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/iwf-gateway/iwf/journal"
+)
+
+// bigBuckets returns the keys of the records kept apart in bucketBig.
+func bigBuckets(t *testing.T, j *Journal) map[uint64]bool {
+	t.Helper()
+	keys := map[uint64]bool{}
+	err := j.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBig).ForEachBucket(func(k []byte) error {
+			keys[seqOf(k)] = true
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func seqOf(k []byte) uint64 {
+	var s uint64
+	for _, b := range k {
+		s = s<<8 | uint64(b)
+	}
+	return s
+}
+
+// TestBigRecordsKeptApart: records of bigRecord bytes or more live in a
+// bucket of their own and read back like any other through Get, Scan
+// and Lookup; a record that shrinks moves back, and the retention purge
+// removes a big record's bucket with it.
+func TestBigRecordsKeptApart(t *testing.T) {
+	clock := &fakeClock{}
+	clock.ns.Store(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).UnixNano())
+	j := openClock(t, Config{NoSync: true, Retention: time.Hour, PurgeInterval: time.Hour}, clock)
+	ctx := context.Background()
+	body := func(fill byte, n int) []byte { return bytes.Repeat([]byte{fill}, n) }
+
+	es := put(t, j,
+		journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"big-1"}, Data: body('a', 300<<10)},
+		journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"small-1"}, Data: body('b', 100)},
+		journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"big-2"}, Data: body('c', bigRecord)})
+	big1, small1, big2 := es[0], es[1], es[2]
+	if got := bigBuckets(t, j); len(got) != 2 || !got[big1.Seq] || !got[big2.Seq] {
+		t.Fatalf("records kept apart: %v; want %d and %d", got, big1.Seq, big2.Seq)
+	}
+	check := func(e journal.Entry) {
+		t.Helper()
+		got, err := j.Get(ctx, e.Seq)
+		if err != nil || got.State != e.State || !bytes.Equal(got.Data, e.Data) {
+			t.Fatalf("Get(%d) = state %v, %d bytes, %v; want %v, %d bytes", e.Seq, got.State, len(got.Data), err, e.State, len(e.Data))
+		}
+	}
+	for _, e := range es {
+		check(e)
+	}
+	var open []uint64
+	if err := j.Scan(ctx, journal.Open, 0, func(e journal.Entry) error {
+		open = append(open, e.Seq)
+		if len(e.Data) >= bigRecord && e.Data[0] != 'a' && e.Data[0] != 'c' {
+			t.Errorf("entry %d scanned with the wrong data", e.Seq)
+		}
+		return nil
+	}); err != nil || len(open) != 3 {
+		t.Fatalf("Scan(Open) = %v, %v", open, err)
+	}
+	if seq, err := j.Lookup(ctx, "big-1"); err != nil || seq != big1.Seq {
+		t.Errorf("Lookup(big-1) = %d, %v", seq, err)
+	}
+
+	// Updates: big to big (Done), big to small, small to big.
+	big1.State, big1.Data = journal.Done, body('d', 200<<10)
+	big2.Data = body('e', 10)
+	small1.State, small1.Data = journal.Dead, body('f', 64<<10)
+	put(t, j, big1)
+	put(t, j, big2)
+	put(t, j, small1)
+	for _, e := range []journal.Entry{big1, big2, small1} {
+		check(e)
+	}
+	if got := bigBuckets(t, j); len(got) != 2 || !got[big1.Seq] || !got[small1.Seq] {
+		t.Fatalf("records kept apart after the updates: %v; want %d and %d", got, big1.Seq, small1.Seq)
+	}
+	var done []journal.Entry
+	if err := j.Scan(ctx, journal.Done, 0, func(e journal.Entry) error { done = append(done, e); return nil }); err != nil ||
+		len(done) != 1 || done[0].Seq != big1.Seq || !bytes.Equal(done[0].Data, big1.Data) {
+		t.Fatalf("Scan(Done) = %d entries, %v; want entry %d with its data", len(done), err, big1.Seq)
+	}
+
+	// The purge of the Done big record takes its bucket and ref too.
+	clock.advance(2 * time.Hour)
+	if n, err := j.purge(clock.now()); err != nil || n != 1 {
+		t.Fatalf("purge = %d, %v; want 1", n, err)
+	}
+	if _, err := j.Get(ctx, big1.Seq); !errors.Is(err, journal.ErrNotFound) {
+		t.Errorf("purged big record: %v", err)
+	}
+	if _, err := j.Lookup(ctx, "big-1"); !errors.Is(err, journal.ErrNotFound) {
+		t.Errorf("purged big record's ref: %v", err)
+	}
+	if got := bigBuckets(t, j); len(got) != 1 || !got[small1.Seq] {
+		t.Errorf("records kept apart after the purge: %v; want only %d", got, small1.Seq)
+	}
+}
+
+// TestBigRecordsSurviveReopen: big records are read back after the
+// journal is closed and opened again.
+func TestBigRecordsSurviveReopen(t *testing.T) {
+	cfg := Config{Path: t.TempDir() + "/journal.db", NoSync: true}
+	j, err := Open(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("0123456789"), 50_000)
+	es := []journal.Entry{{State: journal.Open, Kind: 2, Refs: []string{"r"}, Data: data}}
+	if err := j.Put(context.Background(), es); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j, err = Open(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	got, err := j.Get(context.Background(), es[0].Seq)
+	if err != nil || !bytes.Equal(got.Data, data) || got.Kind != 2 {
+		t.Fatalf("after reopen: %d bytes, kind %d, %v", len(got.Data), got.Kind, err)
+	}
+}
+
+// TestBigRecordsWrittenInline: a journal written before records were kept
+// apart holds big records inline in bucketEntries; they read as before,
+// and their next write keeps them apart.
+func TestBigRecordsWrittenInline(t *testing.T) {
+	j := openTest(t, Config{NoSync: true})
+	ctx := context.Background()
+	data := bytes.Repeat([]byte{7}, 100<<10)
+	e := put(t, j, journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"inline"}, Data: data})[0]
+	// Move it inline, as the older layout stored it.
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		key := seqKey(e.Seq)
+		rec := append([]byte(nil), tx.Bucket(bucketBig).Bucket(key).Get(recordKey)...)
+		if err := tx.Bucket(bucketBig).DeleteBucket(key); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketEntries).Put(key, rec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := j.Get(ctx, e.Seq); err != nil || !bytes.Equal(got.Data, data) {
+		t.Fatalf("inline record: %d bytes, %v", len(got.Data), err)
+	}
+	e.State, e.Data = journal.Done, bytes.Repeat([]byte{8}, 120<<10)
+	put(t, j, e)
+	if got, err := j.Get(ctx, e.Seq); err != nil || !bytes.Equal(got.Data, e.Data) || got.State != journal.Done {
+		t.Fatalf("after the update: %d bytes, %v, %v", len(got.Data), got.State, err)
+	}
+	if seq, err := j.Lookup(ctx, "inline"); err != nil || seq != e.Seq {
+		t.Errorf("Lookup = %d, %v", seq, err)
+	}
+	if got := bigBuckets(t, j); !got[e.Seq] {
+		t.Errorf("the updated record is not kept apart: %v", got)
+	}
+}
