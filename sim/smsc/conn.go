@@ -226,6 +226,10 @@ func (c *conn) submit(p *pdu.PDU) bool {
 	c.s.submits.Add(1)
 	b, _ := (&pdu.PDU{Header: pdu.Header{CommandID: pdu.SubmitSMResp, Sequence: p.Sequence},
 		Fields: []pdu.Field{{Bytes: []byte(id)}}}).Append(nil)
+	// Recorded before the answer goes out, so whoever watches the SMSC
+	// (Submitted, OnSubmit) has the message by the time the ESME has
+	// its id; the receipt is queued after it.
+	sm, receipt := c.record(p, id)
 	if d := c.s.delay.Load(); d > 0 {
 		select {
 		case c.delayed <- delayed{due: time.Now().Add(time.Duration(d)), b: b}:
@@ -234,18 +238,22 @@ func (c *conn) submit(p *pdu.PDU) bool {
 	} else {
 		c.send(b)
 	}
-	c.record(p, id)
+	if receipt {
+		c.s.queueReceipt(sm, id)
+	}
 	return true
 }
 
-func (c *conn) record(p *pdu.PDU, id string) {
+// record keeps a submitted message and tells OnSubmit, and reports
+// whether it asks for a receipt.
+func (c *conn) record(p *pdu.PDU, id string) (smpp.ShortMessage, bool) {
 	regDel, _ := p.Field("registered_delivery")
 	if !c.s.cfg.KeepSubmitted && c.s.cfg.OnSubmit == nil && regDel.Int&0x03 == 0 {
-		return
+		return smpp.ShortMessage{}, false
 	}
 	sm, err := smpp.ShortMessageFromPDU(p)
 	if err != nil {
-		return
+		return smpp.ShortMessage{}, false
 	}
 	if c.s.cfg.KeepSubmitted {
 		c.s.keep(sm)
@@ -253,9 +261,7 @@ func (c *conn) record(p *pdu.PDU, id string) {
 	if c.s.cfg.OnSubmit != nil {
 		c.s.cfg.OnSubmit(sm, id)
 	}
-	if regDel.Int&0x03 != 0 {
-		c.s.queueReceipt(sm, id)
-	}
+	return sm, regDel.Int&0x03 != 0
 }
 
 // deliver sends a deliver_sm and waits for its response status.
