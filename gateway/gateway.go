@@ -229,6 +229,16 @@ func (g *Gateway) Run(ctx context.Context) error {
 	attemptCtx, abort := context.WithCancel(ctx)
 	popCtx, stop := context.WithCancel(attemptCtx)
 	g.mu.Lock()
+	if g.closing.Load() {
+		// Shutdown or Close came first (a start that failed after Run
+		// was launched): they found nothing to stop, so nothing starts.
+		g.mu.Unlock()
+		stop()
+		abort()
+		close(g.started)
+		close(g.done)
+		return nil
+	}
 	g.abort, g.stop = abort, stop
 	g.mu.Unlock()
 	defer abort()
@@ -344,7 +354,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	stop, abort := g.stop, g.abort
 	g.mu.Unlock()
 	if stop == nil {
-		return nil // never ran
+		return nil // not running: a Run that comes later returns at once
 	}
 	stop()
 	select {
@@ -357,8 +367,8 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Close aborts attempts in flight and waits for Run's goroutines. It is
-// idempotent.
+// Close aborts attempts in flight and waits for Run's goroutines; a Run
+// that comes after it returns at once. It is idempotent.
 func (g *Gateway) Close() error {
 	g.closing.Store(true)
 	g.mu.Lock()

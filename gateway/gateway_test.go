@@ -3,13 +3,17 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/smpp"
+	"github.com/iwf-gateway/iwf/addressmap"
 	"github.com/iwf-gateway/iwf/cpm"
 	"github.com/iwf-gateway/iwf/journal"
+	"github.com/iwf-gateway/iwf/journal/local"
 	"github.com/iwf-gateway/iwf/translate"
 )
 
@@ -353,4 +357,39 @@ func queueDepth(g *Gateway, route string) int {
 		}
 	}
 	return -1
+}
+
+// TestRunAfterClose: a start that fails after Run was launched closes the
+// gateway, possibly before Run has begun; Run then returns at once rather
+// than wait for a Close that already came (iwf serve hung at such a start).
+func TestRunAfterClose(t *testing.T) {
+	j, err := local.Open(local.Config{Path: filepath.Join(t.TempDir(), "journal.db"), NoSync: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	am, err := addressmap.New(addressmap.Config{CountryCode: "44"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(Config{}, Deps{Journal: j, Addresses: am, CPM: &fakeCPM{}, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run after Close did not return")
+	}
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown after it all: %v", err)
+	}
 }
