@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -164,9 +165,18 @@ func procMem(pid int) (rss, peak, anon int64, err error) {
 	return rss, peak, anon, nil
 }
 
-// freePort finds a free loopback port for network "udp" or "tcp" by
-// binding port 0 and closing.
+// freePort finds a free loopback port for network "udp" or "tcp", for a
+// server the child binds later. It prefers ports below Linux's default
+// ephemeral range (32768-60999), which the bench's own outgoing
+// connections (to brokers, the SMSC, the child) cannot take in between;
+// failing that, the kernel picks one (bind to port 0 and close).
 func freePort(network string) (int, error) {
+	for range 100 {
+		port := 20000 + mrand.IntN(12000)
+		if bindable(network, port) {
+			return port, nil
+		}
+	}
 	if network == "udp" {
 		c, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
@@ -181,6 +191,25 @@ func freePort(network string) (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// bindable reports whether network can bind 127.0.0.1:port now.
+func bindable(network string, port int) bool {
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
 }
 
 // procWriteBytes is what a process has caused to be written to storage

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -38,15 +39,19 @@ func requireTool(t *testing.T, name, pkg string) string {
 	return ""
 }
 
-// freeTestPort returns a loopback port free for both UDP and TCP.
+// freeTestPort returns a loopback port free for both UDP and TCP, for a
+// server iwf starts later. It is drawn below the kernel's ephemeral range
+// (32768-60999 by default on Linux): a port from that range, free now,
+// can be taken before iwf binds it by any outgoing connection, and these
+// tests open many (to the Kafka brokers, the SMSC, the SIP peers).
 func freeTestPort(t *testing.T) int {
 	t.Helper()
-	for range 50 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
 		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		pc.Close()
 		if err == nil {
