@@ -101,7 +101,7 @@ func (g *Gateway) placeCopies(ctx context.Context, items []*item, origin, key st
 	shares := map[int][]*item{}
 	var order []int
 	for _, it := range items {
-		p := g.cluster.j.PartitionFor(g.partitionKey(string(it.msg.To)))
+		p := g.cluster.j.PartitionFor(g.canonicalAddress(string(it.msg.To)))
 		if _, ok := shares[p]; !ok {
 			order = append(order, p)
 		}

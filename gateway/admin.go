@@ -244,7 +244,7 @@ func (g *Gateway) replayOwned(ctx context.Context, seq uint64, route, id string)
 	}
 	ref := replayRef(it)
 	cr := &creation{once: ref, items: []*item{it}, refs: [][]string{{ref}}, start: g.now()}
-	if err := g.place(ctx, g.partitionKey(string(it.msg.To)), cr); err != nil {
+	if err := g.place(ctx, g.canonicalAddress(string(it.msg.To)), cr); err != nil {
 		return 0, err
 	}
 	g.log.Info("message replayed", "seq", it.seq, "replay_of", it.replayOf, "id", it.msg.ID, "route", it.route)

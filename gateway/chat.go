@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -31,8 +30,8 @@ import (
 // then goes in pager mode.
 const chatSendTimeout = 10 * time.Second
 
-// chatPair names a chat: the CPM user and the legacy user, each in the
-// address map's canonical form.
+// chatPair names a chat: the CPM user and the legacy user, each as
+// canonicalAddress writes them.
 type chatPair struct{ cpm, legacy string }
 
 // chatTable is the live chat sessions, one per pair: the newest session
@@ -60,6 +59,13 @@ func (t *chatTable) add(p chatPair, s *sip.IncomingSession) {
 		}
 		t.sweepSize = max(len(t.live), 64)
 	}
+}
+
+// empty reports whether no session is in the table.
+func (t *chatTable) empty() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.live) == 0
 }
 
 // lookup returns the live session of p, or nil.
@@ -105,15 +111,6 @@ func ended(s *sip.IncomingSession) bool {
 	}
 }
 
-// chatParty is an address in the form chat pairs compare: the address
-// map's canonical number or identity, else the address as written.
-func (g *Gateway) chatParty(addr string) string {
-	if n, err := g.deps.Addresses.Normalize(addr); err == nil {
-		return fmt.Sprintf("%d:%s", n.Kind, n.String())
-	}
-	return strings.ToLower(strings.TrimSpace(addr))
-}
-
 // acceptChat takes a chat session a CPM user opened with a legacy user:
 // its messages are accepted as pager-mode MESSAGEs would be, an IMDN in it
 // is taken as pager mode takes one, and the session is registered for
@@ -123,7 +120,7 @@ func (g *Gateway) acceptChat(s *sip.IncomingSession) (sip.MessageHandler, error)
 	if s.PAssertedIdentity != "" {
 		cpmUser = s.PAssertedIdentity
 	}
-	pair := chatPair{cpm: g.chatParty(cpmUser), legacy: g.chatParty(s.RequestURI)}
+	pair := chatPair{cpm: g.canonicalAddress(cpmUser), legacy: g.canonicalAddress(s.RequestURI)}
 	// Registered now: a message for the CPM user that comes before the
 	// session is up waits in Send for the MSRP connection; if the session
 	// never comes up it ends, and the message goes in pager mode.
@@ -152,7 +149,10 @@ func (g *Gateway) acceptChat(s *sip.IncomingSession) (sip.MessageHandler, error)
 // content type. It reports whether the session took it; when it did not,
 // the caller sends in pager mode.
 func (g *Gateway) sendInChat(ctx context.Context, cpmUser, legacyUser string, out *sip.Outgoing, id string) bool {
-	pair := chatPair{cpm: g.chatParty(cpmUser), legacy: g.chatParty(legacyUser)}
+	if g.chats.empty() {
+		return false // no chat open: every delivery toward CPM passes here
+	}
+	pair := chatPair{cpm: g.canonicalAddress(cpmUser), legacy: g.canonicalAddress(legacyUser)}
 	s := g.chats.lookup(pair)
 	if s == nil || !accepts(s.AcceptTypes, mediaType(out.ContentType)) {
 		return false

@@ -99,7 +99,7 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 	}
 	if g.cluster != nil {
 		c := &creation{once: key, items: []*item{it}, refs: [][]string{{key}}, start: start}
-		if err := g.place(ctx, g.partitionKey(string(m.To)), c); err != nil {
+		if err := g.place(ctx, g.canonicalAddress(string(m.To)), c); err != nil {
 			g.stats.journalErrors.Add(1)
 			g.log.Error("journal: message neither saved nor handed to its owner; answering 503", "err", err)
 			return unavailable()

@@ -117,7 +117,7 @@ func (g *Gateway) acceptMO(ctx context.Context, route string, m cpm.Message, key
 	it := g.moItem(m, NetworkSMS)
 	if g.cluster != nil {
 		c := &creation{once: key, window: g.cfg.MODedupeWindow, items: []*item{it}, refs: [][]string{{key}}, start: start}
-		if err := g.place(ctx, g.partitionKey(string(m.To)), c); err != nil {
+		if err := g.place(ctx, g.canonicalAddress(string(m.To)), c); err != nil {
 			g.stats.journalErrors.Add(1)
 			g.log.Error("journal: MO neither saved nor handed to its owner; asking the SMSC to retry", "route", route, "err", err)
 			return smppStatus(statusTryLater)
@@ -162,7 +162,7 @@ func (g *Gateway) acceptFragment(ctx context.Context, route string, sm *smpp.Sho
 	ref := "f/" + route + "/" + sm.Source.Addr + "/" + sm.Dest.Addr + "/" + strconv.Itoa(int(seg.Ref)) +
 		"/" + strconv.Itoa(int(seg.Total)) + "/" + strconv.Itoa(int(seg.Seq))
 	if g.cluster != nil {
-		if err := g.place(ctx, g.partitionKey(string(to)), &creation{items: []*item{it}, refs: [][]string{{ref}}, start: now}); err != nil {
+		if err := g.place(ctx, g.canonicalAddress(string(to)), &creation{items: []*item{it}, refs: [][]string{{ref}}, start: now}); err != nil {
 			g.stats.journalErrors.Add(1)
 			g.log.Error("journal: MO fragment neither saved nor handed to its owner; asking the SMSC to retry", "route", route, "err", err)
 			return smppStatus(statusTryLater)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/iwf-gateway/iwf/adapters/smpp"
 	"github.com/iwf-gateway/iwf/addressmap"
@@ -164,4 +165,16 @@ func (g *Gateway) mmsCanCarry(m *cpm.Message) error {
 		return sipStatus(403, "Forbidden: the sender has no address MMS can carry")
 	}
 	return nil
+}
+
+// canonicalAddress is an address in one form for every spelling of one
+// user (tel:, sip:+E.164;user=phone, a national number): the address
+// map's canonical number or identity, else the address as written, folded.
+// It keys a recipient's partition on a shared journal and the parties of
+// a chat.
+func (g *Gateway) canonicalAddress(addr string) string {
+	if n, err := g.deps.Addresses.Normalize(addr); err == nil {
+		return fmt.Sprintf("%d:%s", n.Kind, n.String())
+	}
+	return strings.ToLower(strings.TrimSpace(addr))
 }

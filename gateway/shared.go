@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -177,16 +176,6 @@ func (g *Gateway) startShared(popCtx, attemptCtx context.Context) {
 	}
 	g.start(func() { g.followOwnership(popCtx) })
 	g.start(func() { g.readLetters(popCtx, attemptCtx) })
-}
-
-// partitionKey is the key of a recipient's partition: its address in the
-// address map's canonical form, so that every spelling of one user (tel:,
-// sip:+E.164;user=phone, a national number) lands in one partition.
-func (g *Gateway) partitionKey(addr string) string {
-	if n, err := g.deps.Addresses.Normalize(addr); err == nil {
-		return fmt.Sprintf("%d:%s", n.Kind, n.String())
-	}
-	return strings.ToLower(strings.TrimSpace(addr))
 }
 
 // handedOver reports whether err, from reading or writing the entry of

@@ -663,7 +663,7 @@ func recipientsIn(t *testing.T, g *Gateway, p, n int, skip map[string]bool) []st
 	var out []string
 	for i := 0; i < 1000 && len(out) < n; i++ {
 		to := fmt.Sprintf("tel:+4477009001%03d", i)
-		if !skip[to] && g.cluster.j.PartitionFor(g.partitionKey(to)) == p {
+		if !skip[to] && g.cluster.j.PartitionFor(g.canonicalAddress(to)) == p {
 			out = append(out, to)
 			skip[to] = true
 		}
@@ -948,7 +948,7 @@ func TestSharedMOReassembledAcrossInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner := cl.owner[nodes[0].g.cluster.j.PartitionFor(nodes[0].g.partitionKey(string(to)))].name
+	owner := cl.owner[nodes[0].g.cluster.j.PartitionFor(nodes[0].g.canonicalAddress(string(to)))].name
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for i, sm := range segs {
