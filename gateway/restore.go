@@ -12,10 +12,11 @@ import (
 // reports onto their queues (or timers), items awaiting receipts under
 // their expiry timers, MO fragments into the reassembler. Only sequence
 // numbers are queued, so a large backlog restores in little memory. With
-// a shared journal, those of the partitions owned now (restoreShared).
+// a shared journal, those of the partitions owned now: the first
+// rebalance; the ownership loop restores partitions gained later.
 func (g *Gateway) restore(ctx context.Context) error {
 	if g.cluster != nil {
-		return g.restoreShared(ctx)
+		return g.rebalance(ctx)
 	}
 	return g.restorePartitions(ctx, nil)
 }

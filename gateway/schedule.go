@@ -99,3 +99,19 @@ func (s *scheduler) run(ctx context.Context, now func() time.Time, fire func(tim
 		}
 	}
 }
+
+// dropIf removes the timers match selects and returns how many.
+func (s *scheduler) dropIf(match func(timer) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.h[:0]
+	for _, t := range s.h {
+		if !match(t) {
+			kept = append(kept, t)
+		}
+	}
+	n := len(s.h) - len(kept)
+	s.h = kept
+	heap.Init(&s.h)
+	return n
+}
