@@ -52,22 +52,27 @@ func (g *Gateway) acceptCopies(ctx context.Context, msg cpm.Message, from cpm.Ad
 		copy.To = rcpt
 		items[i] = g.moItem(copy, origin)
 	}
-	if len(items) > 0 {
-		probe := entryOf(items[0], journal.Open, key)
-		if reason, tooLarge := journal.EntryProblem(&probe); tooLarge {
-			g.stats.rejected.Add(1)
-			return fmt.Errorf("%w: %s", errTooLargeToJournal, reason)
-		}
+	if len(items) == 0 {
+		return nil
+	}
+	// The copies differ only in their recipient: the first says whether
+	// they fit the journal. Its entry is the one written here, or, on a
+	// shared journal, a probe (placeCopies encodes per partition).
+	first := entryOf(items[0], journal.Open)
+	if key != "" {
+		first.Refs = []string{key}
+	}
+	if reason, tooLarge := journal.EntryProblem(&first); tooLarge {
+		g.stats.rejected.Add(1)
+		return fmt.Errorf("%w: %s", errTooLargeToJournal, reason)
 	}
 	if g.cluster != nil {
 		return g.placeCopies(ctx, items, origin, key, start)
 	}
 	entries := make([]journal.Entry, len(items))
-	for i, it := range items {
-		entries[i] = entryOf(it, journal.Open)
-	}
-	if key != "" {
-		entries[0].Refs = []string{key}
+	entries[0] = first
+	for i, it := range items[1:] {
+		entries[i+1] = entryOf(it, journal.Open)
 	}
 	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
