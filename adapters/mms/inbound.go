@@ -137,6 +137,15 @@ func readBounded(body io.Reader, contentLength int64, limit int) ([]byte, error)
 	if contentLength > int64(limit) {
 		return nil, mm7.ErrTooLarge
 	}
+	if contentLength >= 0 {
+		// net/http ends the body after Content-Length bytes: read them
+		// into a buffer of that size, not one grown by doubling.
+		b := make([]byte, contentLength)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
 	b, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
 	if err != nil {
 		return nil, err

@@ -48,6 +48,8 @@ func Decode(contentType string, body []byte) (Message, error) {
 // Decode parses an MM7 HTTP body given its Content-Type: a bare text/xml
 // SOAP envelope, or multipart/related with the envelope as start part.
 // Every refusal is a *DecodeError carrying the status to answer with.
+// The Body of a part sent without a transfer encoding is a slice of
+// body, which must not change while the message is in use.
 func (l Limits) Decode(contentType string, body []byte) (Message, error) {
 	lim := l.withDefaults()
 	if len(body) > lim.MaxSize {

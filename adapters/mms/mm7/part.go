@@ -3,10 +3,10 @@ package mm7
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"mime/quotedprintable"
 	"strings"
 
@@ -79,37 +79,27 @@ func (mp *mimeParser) parseMultipart(body []byte, boundary string, depth int) ([
 	if depth > mp.lim.MaxMIMEDepth {
 		return nil, invalid(fmt.Errorf("%w: mime depth over %d", ErrTooDeep, mp.lim.MaxMIMEDepth))
 	}
-	r := multipart.NewReader(bytes.NewReader(body), boundary)
-	var parts []Part
-	for {
-		raw, err := r.NextRawPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, invalid(fmt.Errorf("%w: %w", ErrBrokenMultipart, err))
-		}
-		if mp.parts++; mp.parts > mp.lim.MaxParts {
-			return nil, invalid(fmt.Errorf("%w: over %d", ErrTooManyParts, mp.lim.MaxParts))
-		}
-		content, err := io.ReadAll(raw)
-		if err != nil {
-			return nil, invalid(fmt.Errorf("%w: %w", ErrBrokenMultipart, err))
-		}
-		p, err := mp.parsePart(mimeHeader(raw.Header), content, depth)
-		if err != nil {
+	raws, err := splitMultipart(body, boundary, mp.lim.MaxParts-mp.parts)
+	switch {
+	case errors.Is(err, ErrTooManyParts):
+		return nil, invalid(fmt.Errorf("%w: over %d", ErrTooManyParts, mp.lim.MaxParts))
+	case err != nil:
+		return nil, invalid(fmt.Errorf("%w: %w", ErrBrokenMultipart, err))
+	case len(raws) == 0:
+		return nil, invalid(fmt.Errorf("%w: no part", ErrBrokenMultipart))
+	}
+	mp.parts += len(raws)
+	parts := make([]Part, len(raws))
+	for i, raw := range raws {
+		if parts[i], err = mp.parsePart(mimeHeader(raw.header), raw.content, depth); err != nil {
 			return nil, err
 		}
-		parts = append(parts, p)
-	}
-	if len(parts) == 0 {
-		return nil, invalid(fmt.Errorf("%w: no part", ErrBrokenMultipart))
 	}
 	return parts, nil
 }
 
 // mimeHeader is a part's header with canonical keys ("Content-Id"), as
-// mime/multipart delivers it.
+// net/textproto reads it.
 type mimeHeader map[string][]string
 
 func (h mimeHeader) Get(key string) string {
@@ -171,24 +161,36 @@ func trimAngle(s string) string {
 	return s
 }
 
+// decodeBase64 decodes a base64 body, ignoring the white space between
+// its characters (RFC 2045 6.8). The decoder of encoding/base64 skips CR
+// and LF itself; spaces and tabs, which some encoders leave at line ends,
+// are removed first, only when there are any, so that a body in the
+// usual lines is read once.
+func decodeBase64(content []byte) ([]byte, error) {
+	if bytes.IndexByte(content, ' ') >= 0 || bytes.IndexByte(content, '\t') >= 0 {
+		clean := make([]byte, 0, len(content))
+		for _, c := range content {
+			if c != ' ' && c != '\t' {
+				clean = append(clean, c)
+			}
+		}
+		content = clean
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(content)))
+	n, err := base64.StdEncoding.Decode(out, content)
+	if err != nil {
+		return nil, invalid(fmt.Errorf("%w: base64: %w", ErrTransferEncoding, err))
+	}
+	return out[:n], nil
+}
+
 // decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 6).
 func decodeTransfer(cte string, content []byte) ([]byte, error) {
 	switch cte {
 	case "", "7bit", "8bit", "binary":
 		return content, nil
 	case "base64":
-		clean := bytes.Map(func(r rune) rune {
-			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-				return -1
-			}
-			return r
-		}, content)
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-		n, err := base64.StdEncoding.Decode(out, clean)
-		if err != nil {
-			return nil, invalid(fmt.Errorf("%w: base64: %w", ErrTransferEncoding, err))
-		}
-		return out[:n], nil
+		return decodeBase64(content)
 	case "quoted-printable":
 		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(content)))
 		if err != nil {

@@ -220,7 +220,7 @@ func (r *Relay) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, mm7.DefaultMaxSize+1))
+	body, err := readBody(req)
 	if err != nil {
 		return
 	}
@@ -355,4 +355,16 @@ func (r *Relay) write(w http.ResponseWriter, httpStatus int, txID string, op mm7
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(httpStatus)
 	_, _ = w.Write(body)
+}
+
+// readBody reads a request body of at most mm7.DefaultMaxSize+1 bytes
+// (one more is refused by Decode), into a buffer of its Content-Length
+// when it has one.
+func readBody(req *http.Request) ([]byte, error) {
+	if n := req.ContentLength; n >= 0 && n <= mm7.DefaultMaxSize {
+		b := make([]byte, n)
+		_, err := io.ReadFull(req.Body, b)
+		return b, err
+	}
+	return io.ReadAll(io.LimitReader(req.Body, mm7.DefaultMaxSize+1))
 }
