@@ -282,10 +282,29 @@ func (u URI) Equal(v URI) bool {
 		len(u.Transport) == len(v.Transport) && equalFoldASCII(u.Transport, v.Transport)
 }
 
+// pathFields splits a path at its spaces and tabs, as strings.FieldsFunc
+// would, without its closure call per rune: every frame has two paths.
+func pathFields(s string) []string {
+	var fields []string
+	for i := 0; i < len(s); {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		start := i
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+			i++
+		}
+		if i > start {
+			fields = append(fields, s[start:i])
+		}
+	}
+	return fields
+}
+
 // ParsePath parses a To-Path or From-Path value: MSRP URIs separated by
 // spaces, at most 16.
 func ParsePath(s string) ([]URI, error) {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' })
+	fields := pathFields(s)
 	if len(fields) == 0 {
 		return nil, uriError(s, errors.New("empty path"))
 	}
