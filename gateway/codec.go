@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math"
 	"time"
+
+	"github.com/iwf-gateway/iwf/cpm"
 )
 
 // errCorrupt reports a journal payload this version cannot read.
@@ -65,6 +67,30 @@ func (r *recordReader) bytes() []byte {
 	copy(v, r.b[:n])
 	r.b = r.b[n:]
 	return v
+}
+
+// bodies reads the bodies of parts, of the given sizes, which are the
+// rest of the record: a byte more or less is corrupt.
+func (r *recordReader) bodies(parts []cpm.Part, sizes []uint64) {
+	if r.err != nil {
+		return
+	}
+	total := uint64(0)
+	for _, n := range sizes {
+		total += n
+		if n > uint64(len(r.b)) || total > uint64(len(r.b)) {
+			r.err = errCorrupt
+			return
+		}
+	}
+	if total != uint64(len(r.b)) || len(sizes) != len(parts) {
+		r.err = errCorrupt
+		return
+	}
+	for i, n := range sizes {
+		parts[i].Body = append([]byte(nil), r.b[:n]...)
+		r.b = r.b[n:]
+	}
 }
 
 func (r *recordReader) string() string {

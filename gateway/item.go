@@ -114,9 +114,14 @@ func (it *item) awaitingReceipts() bool {
 	return waiting
 }
 
-// itemVersion is the payload format written; version 1 (no origin and
-// replayOf) is still read.
-const itemVersion = 2
+// itemVersion is the payload format written; versions 1 (no origin and
+// replayOf) and 2 (bodies inline) are still read. Version 3 keeps the
+// bodies of a message's parts last, after every field that changes over
+// the item's life: a later version of the entry then differs from the
+// one stored only before its bodies, and the local journal writes only
+// what changed (journal/local keeps big records in chunks counted from
+// their end).
+const itemVersion = 3
 
 func (it *item) marshal() []byte {
 	w := recordWriter{b: make([]byte, 0, 256+it.msg.Size()+len(it.fragment.Message))}
@@ -140,6 +145,9 @@ func (it *item) marshal() []byte {
 			w.string(p.id)
 			w.byte(uint8(p.status))
 		}
+		for _, p := range it.msg.Parts {
+			w.b = append(w.b, p.Body...)
+		}
 	case kindReport:
 		writeReport(&w, &it.report)
 	case kindFragment:
@@ -151,7 +159,7 @@ func (it *item) marshal() []byte {
 func unmarshalItem(seq uint64, b []byte) (*item, error) {
 	r := recordReader{b: b}
 	version := r.byte()
-	if version != 1 && version != itemVersion {
+	if version < 1 || version > itemVersion {
 		return nil, errCorrupt
 	}
 	it := &item{seq: seq}
@@ -169,7 +177,8 @@ func unmarshalItem(seq uint64, b []byte) (*item, error) {
 	}
 	switch it.kind {
 	case kindMessage:
-		readMessage(&r, &it.msg)
+		bodiesLast := version >= 3
+		bodySizes := readMessage(&r, &it.msg, bodiesLast)
 		it.concatRef = uint16(r.uvarint())
 		n := r.uvarint()
 		if n > maxSegments {
@@ -177,6 +186,9 @@ func unmarshalItem(seq uint64, b []byte) (*item, error) {
 		}
 		for i := uint64(0); i < n && r.err == nil; i++ {
 			it.parts = append(it.parts, smsPart{id: r.string(), status: partStatus(r.byte())})
+		}
+		if bodiesLast {
+			r.bodies(it.msg.Parts, bodySizes)
 		}
 	case kindReport:
 		readReport(&r, &it.report)
@@ -209,11 +221,14 @@ func writeMessage(w *recordWriter, m *cpm.Message) {
 		w.string(p.ContentType)
 		w.string(p.ContentID)
 		w.string(p.Filename)
-		w.bytes(p.Body)
+		w.uvarint(uint64(len(p.Body))) // the bytes follow at the end of the item
 	}
 }
 
-func readMessage(r *recordReader, m *cpm.Message) {
+// readMessage reads what writeMessage wrote. With bodiesLast (item
+// version 3) a part's body is only its size, returned in bodySizes for
+// recordReader.bodies; before, the body followed its part's fields.
+func readMessage(r *recordReader, m *cpm.Message, bodiesLast bool) (bodySizes []uint64) {
 	m.ID = r.string()
 	m.From = cpm.Address(r.string())
 	m.To = cpm.Address(r.string())
@@ -226,11 +241,18 @@ func readMessage(r *recordReader, m *cpm.Message) {
 	n := r.uvarint()
 	if n > 1024 {
 		r.err = errCorrupt
-		return
+		return nil
 	}
 	for i := uint64(0); i < n && r.err == nil; i++ {
-		m.Parts = append(m.Parts, cpm.Part{ContentType: r.string(), ContentID: r.string(), Filename: r.string(), Body: r.bytes()})
+		p := cpm.Part{ContentType: r.string(), ContentID: r.string(), Filename: r.string()}
+		if bodiesLast {
+			bodySizes = append(bodySizes, r.uvarint())
+		} else {
+			p.Body = r.bytes()
+		}
+		m.Parts = append(m.Parts, p)
 	}
+	return bodySizes
 }
 
 func writeReport(w *recordWriter, rp *cpm.Report) {

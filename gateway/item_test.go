@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"bytes"
+	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -36,6 +38,47 @@ func TestItemRoundTrip(t *testing.T) {
 		it.seq = 7
 		if !reflect.DeepEqual(got, it) {
 			t.Errorf("%s round trip:\n got %+v\nwant %+v", it.kind, got, it)
+		}
+	}
+}
+
+// TestItemReadsVersion2 reads a message written by the previous format,
+// bodies inline, as journals written before version 3 hold them.
+func TestItemReadsVersion2(t *testing.T) {
+	b, err := os.ReadFile("testdata/item-v2-message.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := unmarshalItem(7, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleItems()[0]
+	want.seq = 7
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("version 2 record:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestItemBodiesLast: the bodies of a message are the end of its record,
+// so what changes over the item's life (attempts, outcome, reason, the
+// SMSC's ids) leaves the record's tail as it was.
+func TestItemBodiesLast(t *testing.T) {
+	it := sampleItems()[0]
+	body := bytes.Repeat([]byte("0123456789"), 5000)
+	it.msg.Parts = append(it.msg.Parts, cpm.Part{ContentType: "image/jpeg", Filename: "a.jpg", Body: body})
+	before := it.marshal()
+	it.attempts, it.outcome, it.reason = 4, outcomeDelivered, "delivered after a much longer wait than usual"
+	it.parts = append(it.parts, smsPart{id: "0A1D-a-longer-id", status: partDelivered})
+	after := it.marshal()
+	tail := append([]byte("héllo"), body...)
+	if !bytes.HasSuffix(before, tail) || !bytes.HasSuffix(after, tail) {
+		t.Fatal("the bodies are not the end of the record")
+	}
+	for _, b := range [][]byte{before, after, before[:len(before)-1], append(before, 0)} {
+		_, err := unmarshalItem(1, b)
+		if wantErr := len(b) != len(before) && len(b) != len(after); (err != nil) != wantErr {
+			t.Errorf("%d bytes: %v", len(b), err)
 		}
 	}
 }
