@@ -150,7 +150,7 @@ func TestBigRecordsWrittenInline(t *testing.T) {
 	// Move it inline, as the older layout stored it.
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		key := seqKey(e.Seq)
-		rec := append([]byte(nil), tx.Bucket(bucketBig).Bucket(key).Get(recordKey)...)
+		rec := append([]byte(nil), recordOf(tx.Bucket(bucketBig), key, bigStub)...)
 		if err := tx.Bucket(bucketBig).DeleteBucket(key); err != nil {
 			return err
 		}
@@ -172,5 +172,126 @@ func TestBigRecordsWrittenInline(t *testing.T) {
 	}
 	if got := bigBuckets(t, j); !got[e.Seq] {
 		t.Errorf("the updated record is not kept apart: %v", got)
+	}
+}
+
+// TestBigRecordChunks: a big record's data is kept in chunks counted from
+// its end, and every version reads back whole, whatever its length does:
+// grow across a chunk, shrink by chunks, change only at the front or only
+// at the end.
+func TestBigRecordChunks(t *testing.T) {
+	j := openTest(t, Config{NoSync: true})
+	ctx := context.Background()
+	data := func(n int, front, back byte) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*31 + i>>9)
+		}
+		b[0], b[n-1] = front, back
+		return b
+	}
+	e := put(t, j, journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"c-1"}, Data: data(3*bigChunk, 1, 1)})[0]
+	for _, v := range []struct {
+		n           int
+		front, back byte
+		refs        []string
+	}{
+		{3 * bigChunk, 2, 1, nil},
+		{3*bigChunk + 5, 2, 1, []string{"c-2"}},
+		{3*bigChunk + 5, 2, 9, nil},
+		{2*bigChunk + 1, 3, 9, nil},
+		{bigRecord + 100, 4, 4, nil},
+		{5*bigChunk - 7, 5, 5, []string{"c-3"}},
+	} {
+		e.Data, e.Refs = data(v.n, v.front, v.back), v.refs
+		put(t, j, e)
+		got, err := j.Get(ctx, e.Seq)
+		if err != nil || !bytes.Equal(got.Data, e.Data) {
+			t.Fatalf("%d bytes: read %d bytes, %v", v.n, len(got.Data), err)
+		}
+		var chunks int
+		if err := j.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketBig).Bucket(seqKey(e.Seq)).ForEach(func(k, _ []byte) error {
+				if k[0] == 'd' {
+					chunks++
+				}
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want := (v.n + bigChunk - 1) / bigChunk; chunks != want {
+			t.Errorf("%d bytes kept in %d chunks, want %d", v.n, chunks, want)
+		}
+	}
+	for _, ref := range []string{"c-1", "c-2", "c-3"} {
+		if seq, err := j.Lookup(ctx, ref); err != nil || seq != e.Seq {
+			t.Errorf("Lookup(%s) = %d, %v", ref, seq, err)
+		}
+	}
+}
+
+// TestBigRecordUpdateWritesWhatChanged: a new version of a 1 MB entry that
+// differs only in its state and its first bytes, as a gateway item does
+// when it is delivered, allocates a few chunks' worth of pages, not the
+// megabyte again.
+func TestBigRecordUpdateWritesWhatChanged(t *testing.T) {
+	j := openTest(t, Config{NoSync: true})
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	e := put(t, j, journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"u-1"}, Data: data})[0]
+	allocated := func() int64 { s := j.db.Stats(); return s.TxStats.GetPageAlloc() }
+	before := allocated()
+	e.State, e.Data = journal.Done, append([]byte("delivered"), data[9:]...)
+	put(t, j, e)
+	if n := allocated() - before; n > 5*bigChunk {
+		t.Errorf("the update allocated %d bytes of pages; want at most %d", n, 5*bigChunk)
+	}
+	if got, err := j.Get(context.Background(), e.Seq); err != nil || !bytes.Equal(got.Data, e.Data) || got.State != journal.Done {
+		t.Fatalf("after the update: %d bytes, %v, %v", len(got.Data), got.State, err)
+	}
+}
+
+// TestBigRecordsWholeUnderOneKey: a journal written when big records were
+// kept whole, under legacyRecordKey, reads as before, and the record's
+// next write keeps it in chunks.
+func TestBigRecordsWholeUnderOneKey(t *testing.T) {
+	j := openTest(t, Config{NoSync: true})
+	ctx := context.Background()
+	data := bytes.Repeat([]byte{3}, 200<<10)
+	e := put(t, j, journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"whole"}, Data: data})[0]
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		key := seqKey(e.Seq)
+		rec := append([]byte(nil), recordOf(tx.Bucket(bucketBig), key, bigStub)...)
+		if err := tx.Bucket(bucketBig).DeleteBucket(key); err != nil {
+			return err
+		}
+		b, err := tx.Bucket(bucketBig).CreateBucket(key)
+		if err != nil {
+			return err
+		}
+		return b.Put(legacyRecordKey, rec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := j.Get(ctx, e.Seq); err != nil || !bytes.Equal(got.Data, data) {
+		t.Fatalf("whole record: %d bytes, %v", len(got.Data), err)
+	}
+	var open int
+	if err := j.Scan(ctx, journal.Open, 0, func(journal.Entry) error { open++; return nil }); err != nil || open != 1 {
+		t.Fatalf("Scan(Open) = %d, %v", open, err)
+	}
+	e.State = journal.Done
+	put(t, j, e)
+	if got, err := j.Get(ctx, e.Seq); err != nil || !bytes.Equal(got.Data, data) || got.State != journal.Done {
+		t.Fatalf("after the update: %d bytes, %v, %v", len(got.Data), got.State, err)
+	}
+	if err := j.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketBig).Bucket(seqKey(e.Seq)).Get(legacyRecordKey) != nil {
+			t.Error("the whole record is still kept after the update")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

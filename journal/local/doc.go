@@ -36,8 +36,13 @@
 // of four keys or fewer, so large records side by side in "entries"
 // shared leaves and writing one rewrote its neighbours: 1 MB entries each
 // written twice put 3.2 times their size on the disk, and 1.04 times once
-// kept apart. Records written inline by earlier versions read as before
-// and are kept apart at their next write.
+// kept apart. In its bucket the record is its head (fixed fields and refs)
+// and its data in chunks of about 16 KiB counted from the data's end; a
+// new version writes the head and only the chunks that differ, so an entry
+// whose data changes before its tail (the gateway keeps message bodies
+// last) is not written whole again. Records written inline, or whole in
+// their bucket, by earlier versions read as before and take the current
+// layout at their next write.
 //
 // Refs are the caller's correlation ids (message ids): scattered keys, so
 // every ref costs a random B+tree insert; see the package benchmarks.

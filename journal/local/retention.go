@@ -105,7 +105,7 @@ func (w *txBuckets) purgeEntry(doneKey []byte) (purged bool, err error) {
 		return false, err
 	}
 	key := doneKey[8:]
-	v := recordOf(w.big, key, w.entries.Get(key))
+	v := recordHead(w.big, key, w.entries.Get(key))
 	if v == nil {
 		return false, nil
 	}

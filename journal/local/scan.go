@@ -78,18 +78,18 @@ func readChunk(tx *bolt.Tx, state journal.State, after uint64) ([]journal.Entry,
 		if state != journal.Done {
 			v = entries.Get(k)
 		}
-		v = recordOf(big, k, v)
 		if len(chunk) == scanChunk || examined == scanExamine {
 			return chunk, last - 1, true, nil
 		}
 		examined++
-		if v == nil {
+		head := recordHead(big, k, v)
+		if head == nil {
 			return nil, 0, false, fmt.Errorf("%w: index names missing entry %d", ErrCorrupt, last)
 		}
-		if state == journal.Done && (len(v) <= offState || journal.State(v[offState]) != journal.Done) {
+		if state == journal.Done && (len(head) <= offState || journal.State(head[offState]) != journal.Done) {
 			continue
 		}
-		e, err := decodeRecord(v)
+		e, err := decodeRecord(recordOf(big, k, v))
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("entry %d: %w", last, err)
 		}

@@ -15,34 +15,96 @@ type txBuckets struct {
 	entries, open, done, dead, refs, big *bolt.Bucket
 }
 
-// Records of bigRecord bytes or more are kept apart: each in a bucket of
-// its own in bucketBig, named by its key, under recordKey, with bigStub
-// as its value in bucketEntries. bbolt never splits a leaf of four keys
-// or fewer, so large records stored side by side in bucketEntries shared
-// leaves, and writing one rewrote its neighbours too: with 1 MB messages
-// about three times the data reached the disk. In a bucket of its own a
-// record's leaf is its alone.
-const bigRecord = 16 << 10
-
-var (
-	bigStub   = []byte{0} // 0 is no record version
-	recordKey = []byte("r")
+// Records of bigRecord bytes or more are kept apart, each in a bucket of
+// its own in bucketBig named by its key, with bigStub as its value in
+// bucketEntries. bbolt never splits a leaf of four keys or fewer, so large
+// records stored side by side in bucketEntries shared leaves, and writing
+// one rewrote its neighbours too. In its bucket a record is kept as its
+// head (headKey: the fixed fields and the refs) and its data in chunks of
+// bigChunk bytes counted from the end (chunkKey(0) is the last bytes), so
+// that data which changes only before its tail, as a gateway item does
+// when its delivery state changes, keeps its chunks: a later version of
+// the entry rewrites the head and the chunks that differ, not the whole
+// record. Earlier versions kept the whole record under legacyRecordKey;
+// it reads as before and is replaced at the record's next write.
+const (
+	bigRecord = 16 << 10
+	// bigChunk is sized so that two chunks, which bbolt keeps in a leaf
+	// at least, fill eight 4 KiB pages with the leaf's own header.
+	bigChunk = 16<<10 - 64
 )
 
-// recordOf resolves the value v stored under key in bucketEntries to the
-// record: v itself, or the record kept in big. nil stays nil.
-func recordOf(big *bolt.Bucket, key, v []byte) []byte {
-	if len(v) != 1 || v[0] != bigStub[0] {
-		return v
-	}
-	if b := big.Bucket(key); b != nil {
-		return b.Get(recordKey)
-	}
-	return nil
+var (
+	bigStub         = []byte{0} // 0 is no record version
+	headKey         = []byte("h")
+	legacyRecordKey = []byte("r")
+)
+
+// chunkKey is the key of data chunk i, counted from the data's end: 'd'
+// and i big-endian, so the chunks sort before headKey.
+func chunkKey(i int) []byte {
+	return binary.BigEndian.AppendUint32([]byte{'d'}, uint32(i))
 }
 
-// putRecord stores rec under key, apart when it is big.
-func (w *txBuckets) putRecord(key, rec []byte) error {
+// chunkBounds returns where chunk i of n bytes of data lies.
+func chunkBounds(n, i int) (lo, hi int) {
+	return max(0, n-(i+1)*bigChunk), n - i*bigChunk
+}
+
+// isBig reports whether v, stored under a key in bucketEntries, is the
+// stub of a record kept apart.
+func isBig(v []byte) bool { return len(v) == 1 && v[0] == bigStub[0] }
+
+// recordHead resolves the value v stored under key in bucketEntries to
+// the start of the record, at least its fixed fields and refs, for
+// parseRecordHeader: v itself, or the head kept in big. nil stays nil.
+func recordHead(big *bolt.Bucket, key, v []byte) []byte {
+	if !isBig(v) {
+		return v
+	}
+	b := big.Bucket(key)
+	if b == nil {
+		return nil
+	}
+	if h := b.Get(headKey); h != nil {
+		return h
+	}
+	return b.Get(legacyRecordKey)
+}
+
+// recordOf resolves the value v stored under key in bucketEntries to the
+// whole record: v itself, or the record kept in big put together. nil
+// stays nil.
+func recordOf(big *bolt.Bucket, key, v []byte) []byte {
+	if !isBig(v) {
+		return v
+	}
+	b := big.Bucket(key)
+	if b == nil {
+		return nil
+	}
+	head := b.Get(headKey)
+	if head == nil {
+		return b.Get(legacyRecordKey)
+	}
+	var chunks [][]byte
+	size := len(head)
+	c := b.Cursor()
+	for k, v := c.Seek(chunkKey(0)); k != nil && k[0] == 'd'; k, v = c.Next() {
+		chunks = append(chunks, v)
+		size += len(v)
+	}
+	rec := make([]byte, 0, size)
+	rec = append(rec, head...)
+	for i := len(chunks) - 1; i >= 0; i-- {
+		rec = append(rec, chunks[i]...)
+	}
+	return rec
+}
+
+// putRecord stores rec, whose data starts at dataOff, under key: apart
+// when it is big, writing only the head and the chunks that changed.
+func (w *txBuckets) putRecord(key, rec []byte, dataOff int) error {
 	if len(rec) < bigRecord {
 		if err := w.dropBig(key); err != nil {
 			return err
@@ -53,8 +115,34 @@ func (w *txBuckets) putRecord(key, rec []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Put(recordKey, rec); err != nil {
+	if b.Get(legacyRecordKey) != nil {
+		if err := b.Delete(legacyRecordKey); err != nil {
+			return err
+		}
+	}
+	data := rec[dataOff:]
+	n := (len(data) + bigChunk - 1) / bigChunk
+	for i := range n {
+		lo, hi := chunkBounds(len(data), i)
+		k := chunkKey(i)
+		if old := b.Get(k); old != nil && bytes.Equal(old, data[lo:hi]) {
+			continue // unchanged: rewriting would dirty its leaf for nothing
+		}
+		if err := b.Put(k, data[lo:hi]); err != nil {
+			return err
+		}
+	}
+	c := b.Cursor()
+	for k, _ := c.Seek(chunkKey(n)); k != nil && k[0] == 'd'; k, _ = c.Seek(chunkKey(n)) {
+		if err := b.Delete(k); err != nil { // a chunk of a longer version
+			return err
+		}
+	}
+	if err := b.Put(headKey, rec[:dataOff]); err != nil {
 		return err
+	}
+	if isBig(w.entries.Get(key)) {
+		return nil
 	}
 	return w.entries.Put(key, bigStub)
 }
@@ -102,7 +190,7 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 	state := journal.State(rec[offState])
 	stateTime := now
 	if !assignSeq {
-		if old := recordOf(w.big, key, w.entries.Get(key)); old != nil {
+		if old := recordHead(w.big, key, w.entries.Get(key)); old != nil {
 			h, err := parseRecordHeader(old)
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", seq, err)
@@ -128,7 +216,11 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 		binary.BigEndian.PutUint64(rec[offTime:], uint64(now))
 	}
 	binary.BigEndian.PutUint64(rec[offStateTime:], uint64(stateTime))
-	if err := w.putRecord(key, rec); err != nil {
+	h, err := parseRecordHeader(rec)
+	if err != nil {
+		return fmt.Errorf("entry %d: %w", seq, err)
+	}
+	if err := w.putRecord(key, rec, h.dataOff); err != nil {
 		return err
 	}
 	delta[state]++
