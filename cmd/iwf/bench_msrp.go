@@ -97,6 +97,10 @@ func newBenchMSRPCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			// sipgo logs some transport events of the CPM clients (a
+			// connection's reference count at close) to the default
+			// logger, not theirs: only errors belong in the report.
+			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelError})))
 			res, err := runBenchMSRP(ctx, o, cmd.ErrOrStderr())
 			if err != nil {
 				return err
