@@ -20,11 +20,20 @@ const (
 	claimAbandoned
 )
 
+// pendingRecord is an entry encoded for the writer: its head (fixed
+// fields and refs), which the writer patches, and its data. The data is
+// the caller's Entry.Data itself, not a copy: Put returns only once the
+// writer is done with it, or has not taken it and never will.
+type pendingRecord struct {
+	head []byte
+	data []byte
+}
+
 // putRequest is one Put waiting for the writer.
 type putRequest struct {
-	records    [][]byte // encoded entries; seq and times patched by the writer
-	assignSeq  []bool   // entry had a zero Seq
-	assignTime []bool   // entry had a zero Time
+	records    []pendingRecord // seq and times patched by the writer
+	assignSeq  []bool          // entry had a zero Seq
+	assignTime []bool          // entry had a zero Time
 	claim      atomic.Int32
 	done       chan error // buffered; receives the commit's outcome
 	seqs       []uint64   // written by the writer before done
@@ -69,7 +78,7 @@ func (j *Journal) newPutRequest(entries []journal.Entry) (*putRequest, error) {
 		return nil, fmt.Errorf("%w: put of %d entries exceeds max_batch %d", ErrTooLarge, len(entries), j.cfg.MaxBatch)
 	}
 	req := &putRequest{
-		records:    make([][]byte, len(entries)),
+		records:    make([]pendingRecord, len(entries)),
 		assignSeq:  make([]bool, len(entries)),
 		assignTime: make([]bool, len(entries)),
 		done:       make(chan error, 1),
@@ -81,7 +90,7 @@ func (j *Journal) newPutRequest(entries []journal.Entry) (*putRequest, error) {
 		if reason, err := checkEntry(e); err != nil {
 			return nil, &EntryError{Index: i, Reason: reason, Err: err}
 		}
-		req.records[i] = encodeRecord(make([]byte, 0, recordLen(e)), e)
+		req.records[i] = pendingRecord{head: encodeHead(make([]byte, 0, headLen(e)), e), data: e.Data}
 		req.assignSeq[i] = e.Seq == 0
 		req.assignTime[i] = e.Time.IsZero()
 	}
@@ -188,12 +197,13 @@ func (j *Journal) commit(batch []*putRequest) error {
 		lastTime = now
 		w := newTxBuckets(tx)
 		for _, r := range batch {
-			for i, rec := range r.records {
+			for i := range r.records {
+				rec := &r.records[i]
 				if err := w.apply(rec, r.assignSeq[i], r.assignTime[i], now, &next, &delta); err != nil {
 					return err
 				}
-				r.seqs[i] = binary.BigEndian.Uint64(rec[offSeq:])
-				r.times[i] = int64(binary.BigEndian.Uint64(rec[offTime:]))
+				r.seqs[i] = binary.BigEndian.Uint64(rec.head[offSeq:])
+				r.times[i] = int64(binary.BigEndian.Uint64(rec.head[offTime:]))
 			}
 			entries += len(r.records)
 		}

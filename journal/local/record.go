@@ -58,6 +58,12 @@ func checkEntry(e *journal.Entry) (reason string, err error) {
 // encodeRecord appends the record of e (which checkEntry accepted) to dst.
 // A zero e.Time is stored as 0 for the writer to patch.
 func encodeRecord(dst []byte, e *journal.Entry) []byte {
+	return append(encodeHead(dst, e), e.Data...)
+}
+
+// encodeHead appends the record of e without its data: the fixed fields
+// and the refs.
+func encodeHead(dst []byte, e *journal.Entry) []byte {
 	var t int64
 	if !e.Time.IsZero() {
 		t = e.Time.UnixNano()
@@ -72,12 +78,12 @@ func encodeRecord(dst []byte, e *journal.Entry) []byte {
 		dst = binary.BigEndian.AppendUint16(dst, uint16(len(r)))
 		dst = append(dst, r...)
 	}
-	return append(dst, e.Data...)
+	return dst
 }
 
-// recordLen is the encoded size of e.
-func recordLen(e *journal.Entry) int {
-	n := recordHeaderLen + len(e.Data)
+// headLen is the encoded size of e without its data.
+func headLen(e *journal.Entry) int {
+	n := recordHeaderLen
 	for _, r := range e.Refs {
 		n += 2 + len(r)
 	}

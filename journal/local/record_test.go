@@ -17,7 +17,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 	rec := encodeRecord(nil, &e)
 	want := []byte{1, 1, 2, 3, 4, 5, 6, 7, 8, 3, 0xfe}
-	if !bytes.HasPrefix(rec, want) || len(rec) != recordLen(&e) {
+	if !bytes.HasPrefix(rec, want) || len(rec) != headLen(&e)+len(e.Data) {
 		t.Fatalf("record % x does not start % x or has wrong length", rec, want)
 	}
 	got, err := decodeRecord(rec)

@@ -102,14 +102,14 @@ func recordOf(big *bolt.Bucket, key, v []byte) []byte {
 	return rec
 }
 
-// putRecord stores rec, whose data starts at dataOff, under key: apart
-// when it is big, writing only the head and the chunks that changed.
-func (w *txBuckets) putRecord(key, rec []byte, dataOff int) error {
-	if len(rec) < bigRecord {
+// putRecord stores the record of head and data under key: apart when it
+// is big, writing only the head and the chunks that changed.
+func (w *txBuckets) putRecord(key, head, data []byte) error {
+	if len(head)+len(data) < bigRecord {
 		if err := w.dropBig(key); err != nil {
 			return err
 		}
-		return w.entries.Put(key, rec)
+		return w.entries.Put(key, append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
 	}
 	b, err := w.big.CreateBucketIfNotExists(key)
 	if err != nil {
@@ -120,7 +120,6 @@ func (w *txBuckets) putRecord(key, rec []byte, dataOff int) error {
 			return err
 		}
 	}
-	data := rec[dataOff:]
 	n := (len(data) + bigChunk - 1) / bigChunk
 	for i := range n {
 		lo, hi := chunkBounds(len(data), i)
@@ -138,7 +137,7 @@ func (w *txBuckets) putRecord(key, rec []byte, dataOff int) error {
 			return err
 		}
 	}
-	if err := b.Put(headKey, rec[:dataOff]); err != nil {
+	if err := b.Put(headKey, head); err != nil {
 		return err
 	}
 	if isBig(w.entries.Get(key)) {
@@ -172,22 +171,23 @@ func newTxBuckets(tx *bolt.Tx) txBuckets {
 	return w
 }
 
-// apply stores one encoded record, patching its Seq (from *next when
-// assignSeq), Time (now, or the stored entry's, when assignTime) and
-// state time, and moves its index keys and refs. rec must not change
-// until the transaction ends: the record, its Seq bytes and its ref bytes
-// are handed to bbolt as they are.
-func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, next *uint64, delta *[4]int64) error {
-	seq := binary.BigEndian.Uint64(rec[offSeq:])
+// apply stores one record, patching the Seq of its head (from *next when
+// assignSeq), its Time (now, or the stored entry's, when assignTime) and
+// its state time, and moves its index keys and refs. The head may be
+// replaced (withEarlierRefs). Neither head nor data may change until the
+// transaction ends: they, the Seq bytes and the ref bytes are handed to
+// bbolt as they are.
+func (w *txBuckets) apply(rec *pendingRecord, assignSeq, assignTime bool, now int64, next *uint64, delta *[4]int64) error {
+	seq := binary.BigEndian.Uint64(rec.head[offSeq:])
 	if assignSeq {
 		seq = *next
 		*next++
-		binary.BigEndian.PutUint64(rec[offSeq:], seq)
+		binary.BigEndian.PutUint64(rec.head[offSeq:], seq)
 	} else if seq >= *next {
 		*next = seq + 1
 	}
-	key := rec[offSeq : offSeq+8]
-	state := journal.State(rec[offState])
+	key := rec.head[offSeq : offSeq+8]
+	state := journal.State(rec.head[offState])
 	stateTime := now
 	if !assignSeq {
 		if old := recordHead(w.big, key, w.entries.Get(key)); old != nil {
@@ -195,12 +195,12 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", seq, err)
 			}
-			if rec, err = w.withEarlierRefs(rec, h, key); err != nil {
+			if rec.head, err = w.withEarlierRefs(rec.head, h, key); err != nil {
 				return fmt.Errorf("entry %d: %w", seq, err)
 			}
-			key = rec[offSeq : offSeq+8]
+			key = rec.head[offSeq : offSeq+8]
 			if assignTime {
-				binary.BigEndian.PutUint64(rec[offTime:], uint64(h.time))
+				binary.BigEndian.PutUint64(rec.head[offTime:], uint64(h.time))
 				assignTime = false
 			}
 			if h.state == state {
@@ -213,22 +213,19 @@ func (w *txBuckets) apply(rec []byte, assignSeq, assignTime bool, now int64, nex
 		}
 	}
 	if assignTime {
-		binary.BigEndian.PutUint64(rec[offTime:], uint64(now))
+		binary.BigEndian.PutUint64(rec.head[offTime:], uint64(now))
 	}
-	binary.BigEndian.PutUint64(rec[offStateTime:], uint64(stateTime))
-	h, err := parseRecordHeader(rec)
-	if err != nil {
-		return fmt.Errorf("entry %d: %w", seq, err)
-	}
-	if err := w.putRecord(key, rec, h.dataOff); err != nil {
+	binary.BigEndian.PutUint64(rec.head[offStateTime:], uint64(stateTime))
+	if err := w.putRecord(key, rec.head, rec.data); err != nil {
 		return err
 	}
 	delta[state]++
-	return w.bind(rec, state, stateTime, key)
+	return w.bind(rec.head, state, stateTime, key)
 }
 
-// bind adds the index key and refs of a record being stored.
-func (w *txBuckets) bind(rec []byte, state journal.State, stateTime int64, key []byte) error {
+// bind adds the index key and refs of a record being stored, given its
+// head.
+func (w *txBuckets) bind(head []byte, state journal.State, stateTime int64, key []byte) error {
 	var err error
 	switch state {
 	case journal.Open:
@@ -241,7 +238,7 @@ func (w *txBuckets) bind(rec []byte, state journal.State, stateTime int64, key [
 	if err != nil {
 		return err
 	}
-	h, err := parseRecordHeader(rec)
+	h, err := parseRecordHeader(head)
 	if err != nil {
 		return err
 	}
@@ -270,9 +267,9 @@ func (w *txBuckets) unindex(h recordHeader, key []byte) error {
 	return nil
 }
 
-// withEarlierRefs returns rec with the refs of the stored version old
-// that are still bound to key and that rec does not name appended (refs
-// accumulate, see journal.Entry). rec is returned as is when there are
+// withEarlierRefs returns head with the refs of the stored version old
+// that are still bound to key and that head does not name appended (refs
+// accumulate, see journal.Entry). head is returned as is when there are
 // none.
 func (w *txBuckets) withEarlierRefs(rec []byte, old recordHeader, key []byte) ([]byte, error) {
 	h, err := parseRecordHeader(rec)
