@@ -2,7 +2,6 @@ package mm7
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"hash"
 	"hash/fnv"
@@ -10,6 +9,8 @@ import (
 	"mime/quotedprintable"
 	"strconv"
 	"strings"
+
+	"github.com/segmentio/asm/base64"
 )
 
 // A multipart body is encoded in two passes. layoutMultipart checks every
@@ -40,7 +41,10 @@ type partLayout struct {
 
 // base64LineBytes is what one 76-character base64 line holds (RFC 2045
 // section 6.8).
-const base64LineBytes = 57
+const (
+	base64LineBytes = 57
+	base64LineChars = 76
+)
 
 func (p *partLayout) bodySize() int {
 	switch {
@@ -63,15 +67,26 @@ func base64Size(n int) int {
 }
 
 // appendBase64Lines appends src in base64, in lines of 76 characters
-// separated by CRLF, without a line end after the last.
+// separated by CRLF, without a line end after the last. It encodes a
+// block of 64 lines at a time, so that the vectorised encoder works on
+// long runs, and copies the block out line by line.
 func appendBase64Lines(dst, src []byte) []byte {
-	for first := true; len(src) > 0; first = false {
-		n := min(len(src), base64LineBytes)
-		if !first {
-			dst = append(dst, '\r', '\n')
-		}
-		dst = base64.StdEncoding.AppendEncode(dst, src[:n])
+	const block = base64LineBytes * 64 // a whole number of lines: padding only at the end
+	var scratch [block / 3 * 4]byte
+	for first := true; len(src) > 0; {
+		n := min(len(src), block)
+		enc := scratch[:base64.StdEncoding.EncodedLen(n)]
+		base64.StdEncoding.Encode(enc, src[:n])
 		src = src[n:]
+		for len(enc) > 0 {
+			if !first {
+				dst = append(dst, '\r', '\n')
+			}
+			first = false
+			k := min(len(enc), base64LineChars)
+			dst = append(dst, enc[:k]...)
+			enc = enc[k:]
+		}
 	}
 	return dst
 }

@@ -73,7 +73,7 @@ func headerValues(body []byte, name string) []string {
 }
 
 func TestAppendBase64Lines(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 56, 57, 58, 113, 114, 115, 171, 1000, 100 << 10} {
+	for _, n := range []int{0, 1, 2, 3, 56, 57, 58, 113, 114, 115, 171, 1000, 57*64 - 1, 57 * 64, 57*64 + 1, 57*128 + 2, 100 << 10} {
 		src := bytes.Repeat([]byte{0xfb, 0xff, 0x00, 'x'}, n/4+1)[:n]
 		got := appendBase64Lines([]byte("head"), src)
 		if len(got) != 4+base64Size(n) {

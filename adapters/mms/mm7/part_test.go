@@ -2,6 +2,7 @@ package mm7
 
 import (
 	"bytes"
+	stdbase64 "encoding/base64"
 	"errors"
 	"testing"
 )
@@ -31,4 +32,27 @@ func TestDecodeBase64(t *testing.T) {
 			t.Errorf("%q: got %v, want ErrTransferEncoding", bad, err)
 		}
 	}
+}
+
+// FuzzDecodeBase64 checks decodeBase64 against encoding/base64 reading
+// the same text without its white space: both refuse, or both give the
+// same bytes.
+func FuzzDecodeBase64(f *testing.F) {
+	f.Add([]byte("TU03IGltYWdlIGJ5dGVz\r\nIAD/ECBhbmQgbW9yZSBv\r\nZiB0aGVt\r\n"))
+	f.Add([]byte("QQ==\r\nQQ=="))
+	f.Add([]byte("Zi B0 aGVt \t\r\n"))
+	f.Add([]byte("QUJD\nRA\n=="))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, err := decodeBase64(in)
+		clean := bytes.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, in)
+		want, wantErr := stdbase64.StdEncoding.DecodeString(string(clean))
+		if (err != nil) != (wantErr != nil) || (err == nil && !bytes.Equal(got, want)) {
+			t.Fatalf("%q: got %q, %v; encoding/base64 %q, %v", in, got, err, want, wantErr)
+		}
+	})
 }
