@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"strings"
+	"sync"
 
 	"github.com/segmentio/asm/base64"
 	"golang.org/x/text/encoding/ianaindex"
@@ -162,6 +163,14 @@ func trimAngle(s string) string {
 	return s
 }
 
+// base64Scratch holds the buffers decodeBase64 gathers base64 text in,
+// each kept while it is at most maxPooledScratch bytes: a megabyte of MMS
+// content is 1.33 MB of text, and allocating that afresh (zeroed, then
+// collected) for every part cost as much as the decoding.
+var base64Scratch = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledScratch = 4 << 20
+
 // decodeBase64 decodes a base64 body, ignoring the white space between
 // its characters (RFC 2045 6.8). The line ends, and the spaces and tabs
 // some encoders leave before them, are taken out a line at a time, and
@@ -169,7 +178,12 @@ func trimAngle(s string) string {
 // base64, or white space within a line) is read again byte by byte by
 // encoding/base64, which says what is wrong, or decodes it.
 func decodeBase64(content []byte) ([]byte, error) {
-	clean := make([]byte, 0, len(content))
+	scratch := base64Scratch.Get().(*[]byte)
+	defer base64Scratch.Put(scratch)
+	clean := (*scratch)[:0]
+	if cap(clean) > maxPooledScratch {
+		clean = nil // kept only up to a bound; a bigger one goes to the collector
+	}
 	for rest := content; len(rest) > 0; {
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
@@ -177,7 +191,14 @@ func decodeBase64(content []byte) ([]byte, error) {
 		} else {
 			rest = nil
 		}
-		clean = append(clean, bytes.TrimRight(line, " \t\r")...)
+		end := len(line)
+		for end > 0 && (line[end-1] == '\r' || line[end-1] == ' ' || line[end-1] == '\t') {
+			end--
+		}
+		clean = append(clean, line[:end]...)
+	}
+	if cap(clean) <= maxPooledScratch {
+		*scratch = clean
 	}
 	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
 	if n, err := base64.StdEncoding.Decode(out, clean); err == nil {
