@@ -44,16 +44,27 @@ func FuzzFrame(f *testing.F) {
 func FuzzReader(f *testing.F) {
 	f.Add([]byte(sendHead + "Content-Type: t/p\r\n\r\nx\r\n-------abcd1234$\r\n" +
 		"MSRP abcd1234 200 OK\r\n" + toFrom + "-------abcd1234$\r\n"))
+	f.Add([]byte(sendHead + "Content-Type: t/p\r\n\r\nx\r\n-------abcd1234$\r\n" +
+		sendHead + "Content-Type: t/p\r\n\r\ny\r\n-------abcd1234$\r\n" +
+		"MSRP abcd1234 200 OK\r\n" + toFrom + "-------abcd1234$\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		whole := readAll(NewReader(bytes.NewReader(data), Config{}))
 		bytewise := readAll(NewReader(&oneByte{data}, Config{}))
+		uncached := readAllUncached(NewReader(bytes.NewReader(data), Config{}))
 		if len(whole.frames) != len(bytewise.frames) || !sameError(whole.err, bytewise.err) {
 			t.Fatalf("whole: %d frames, %v; byte by byte: %d frames, %v",
 				len(whole.frames), whole.err, len(bytewise.frames), bytewise.err)
 		}
+		if len(whole.frames) != len(uncached.frames) || !sameError(whole.err, uncached.err) {
+			t.Fatalf("with the path cache: %d frames, %v; without: %d frames, %v",
+				len(whole.frames), whole.err, len(uncached.frames), uncached.err)
+		}
 		for i, fr := range whole.frames {
 			if msg := frameDiff(fr, bytewise.frames[i]); msg != "" {
 				t.Fatalf("frame %d differs: %s", i, msg)
+			}
+			if msg := frameDiff(fr, uncached.frames[i]); msg != "" {
+				t.Fatalf("frame %d differs without the path cache: %s", i, msg)
 			}
 			assertRoundTrip(t, fr)
 		}
@@ -68,6 +79,22 @@ type readResult struct {
 func readAll(r *Reader) readResult {
 	var res readResult
 	for len(res.frames) < 1000 {
+		f, err := r.ReadFrame()
+		if err != nil {
+			res.err = err
+			return res
+		}
+		res.frames = append(res.frames, f)
+	}
+	return res
+}
+
+// readAllUncached reads like readAll with the Reader's path cache emptied
+// before each frame, so that every path is parsed from its header line.
+func readAllUncached(r *Reader) readResult {
+	var res readResult
+	for len(res.frames) < 1000 {
+		r.paths = pathCache{}
 		f, err := r.ReadFrame()
 		if err != nil {
 			res.err = err

@@ -11,7 +11,9 @@ const readSize = 32 << 10
 
 // Reader splits MSRP frames off a byte stream, such as one TCP or TLS
 // connection of a session. It reads no further than it must, bounds every
-// frame by its Config, and returns frames whose Body it owns.
+// frame by its Config, and returns frames whose Body it owns. Frames with
+// the same To-Path or From-Path header line as an earlier frame share that
+// frame's parsed path: paths are read-only.
 //
 // After an error other than io.EOF the stream is out of step: the Reader
 // returns the same error again and the caller should close the
@@ -23,6 +25,8 @@ type Reader struct {
 	off int
 	eof bool  // src returned io.EOF
 	err error // sticky decoding or read error
+
+	paths pathCache
 }
 
 // NewReader returns a Reader of src. A zero cfg means the defaults.
@@ -37,7 +41,7 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	var s frameScanner
+	s := frameScanner{paths: &r.paths}
 	for {
 		f, n, err := s.scan(r.buf[r.off:], r.cfg)
 		if err == nil {

@@ -118,3 +118,38 @@ func TestReaderSourceErrors(t *testing.T) {
 		t.Fatalf("reader returning 0, nil: %v", err)
 	}
 }
+
+// TestReaderReusesPaths: chunks of one session carry the same path
+// header lines, which the Reader parses once; a different line is parsed
+// afresh, and a duplicate path header is still refused.
+func TestReaderReusesPaths(t *testing.T) {
+	other := "MSRP abcd1234 SEND\r\nTo-Path: msrp://carol.example.com:8888/x9;tcp\r\n" +
+		"From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\nMessage-ID: m1234567\r\n"
+	chunk := func(head, body string) string {
+		return head + "Content-Type: t/p\r\n\r\n" + body + "\r\n-------abcd1234$\r\n"
+	}
+	stream := chunk(sendHead, "a") + chunk(sendHead, "b") + chunk(other, "c")
+	r := NewReader(strings.NewReader(stream), Config{})
+	var frames []*Frame
+	for range 3 {
+		f, err := r.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, f)
+	}
+	if &frames[0].ToPath[0] != &frames[1].ToPath[0] || &frames[0].FromPath[0] != &frames[1].FromPath[0] {
+		t.Error("the second chunk's paths were parsed again")
+	}
+	if frames[2].ToPath[0].Host != "carol.example.com" || &frames[2].FromPath[0] != &frames[0].FromPath[0] {
+		t.Errorf("third chunk: To-Path %v, From-Path shared %t", frames[2].ToPath, &frames[2].FromPath[0] == &frames[0].FromPath[0])
+	}
+	dup := "MSRP abcd1234 SEND\r\n" + toFrom + "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\nMessage-ID: m1\r\n"
+	r = NewReader(strings.NewReader(chunk(sendHead, "a")+chunk(dup, "b")), Config{})
+	if _, err := r.ReadFrame(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadFrame(); !errors.Is(err, ErrDuplicateHeader) {
+		t.Errorf("duplicate To-Path after a cached one: %v, want ErrDuplicateHeader", err)
+	}
+}
