@@ -104,17 +104,10 @@ func (s *frameScanner) scanBody(data []byte, cfg Config) (*Frame, int, error) {
 
 // headReady returns nil once data holds a whole header block: a CRLF
 // followed by an empty line or by "-------". It remembers how far it
-// looked so that a Reader fed byte by byte does not rescan, and checks the
-// start line as soon as it is complete so that garbage fails early.
+// looked so that a Reader fed byte by byte does not rescan, and, while the
+// block is incomplete, checks the start line once it is whole so that
+// garbage fails early.
 func (s *frameScanner) headReady(data []byte, cfg Config) error {
-	if !s.startOK {
-		if i := bytes.Index(data, crlf); i >= 0 {
-			if err := new(Frame).parseStartLine(data[:i]); err != nil {
-				return err
-			}
-			s.startOK = true
-		}
-	}
 	for {
 		j := bytes.Index(data[s.headScan:], crlf)
 		if j < 0 {
@@ -133,6 +126,17 @@ func (s *frameScanner) headReady(data []byte, cfg Config) error {
 	}
 	if s.headScan < len(data)-1 && bytes.Index(data[s.headScan:], crlf) < 0 {
 		s.headScan = max(s.headScan, len(data)-1)
+	}
+	// The header block is not all here: a start line that is not MSRP
+	// is refused now rather than after MaxHeaderBytes of it. A complete
+	// block's start line is checked once, by parseHead.
+	if !s.startOK {
+		if i := bytes.Index(data, crlf); i >= 0 {
+			if err := new(Frame).parseStartLine(data[:i]); err != nil {
+				return err
+			}
+			s.startOK = true
+		}
 	}
 	if len(data) > cfg.MaxHeaderBytes {
 		return ErrHeaderTooLarge
