@@ -123,8 +123,30 @@ func (it *item) awaitingReceipts() bool {
 // their end).
 const itemVersion = 3
 
-func (it *item) marshal() []byte {
-	w := recordWriter{b: make([]byte, 0, 256+it.msg.Size()+len(it.fragment.Message))}
+// tailBody is the size from which the body a message ends in is handed
+// to the journal as the entry's Tail rather than copied into its Data.
+const tailBody = 16 << 10
+
+// payload returns the item's journal payload: data, and, when the item is
+// a message whose last part's body is tailBody bytes or more, that body
+// as tail, which follows data in the record (it is the record's end, see
+// itemVersion) and reaches the journal without being copied.
+func (it *item) payload() (data, tail []byte) {
+	if it.kind == kindMessage && len(it.msg.Parts) > 0 {
+		if last := it.msg.Parts[len(it.msg.Parts)-1].Body; len(last) >= tailBody {
+			return it.encode(len(last)), last
+		}
+	}
+	return it.encode(0), nil
+}
+
+// marshal returns the item's payload whole.
+func (it *item) marshal() []byte { return it.encode(0) }
+
+// encode writes the item, without the last omitTail bytes of the body of
+// its message's last part (0: whole).
+func (it *item) encode(omitTail int) []byte {
+	w := recordWriter{b: make([]byte, 0, 256+it.msg.Size()+len(it.fragment.Message)-omitTail)}
 	w.byte(itemVersion)
 	w.byte(uint8(it.kind))
 	w.string(it.route)
@@ -145,7 +167,10 @@ func (it *item) marshal() []byte {
 			w.string(p.id)
 			w.byte(uint8(p.status))
 		}
-		for _, p := range it.msg.Parts {
+		for i, p := range it.msg.Parts {
+			if i == len(it.msg.Parts)-1 {
+				p.Body = p.Body[:len(p.Body)-omitTail]
+			}
 			w.b = append(w.b, p.Body...)
 		}
 	case kindReport:

@@ -83,6 +83,26 @@ func TestItemBodiesLast(t *testing.T) {
 	}
 }
 
+// TestItemPayloadTail: a message ending in a large body gives that body
+// as the journal entry's Tail, uncopied, and Data and Tail together are
+// the whole item.
+func TestItemPayloadTail(t *testing.T) {
+	it := sampleItems()[0]
+	body := bytes.Repeat([]byte("file"), tailBody/4)
+	it.msg.Parts = append(it.msg.Parts, cpm.Part{ContentType: "image/jpeg", Filename: "a.jpg", Body: body})
+	data, tail := it.payload()
+	if len(tail) == 0 || &tail[0] != &body[0] || len(tail) != len(body) {
+		t.Fatalf("tail of %d bytes, the body itself: %t", len(tail), len(tail) > 0 && &tail[0] == &body[0])
+	}
+	if whole := it.marshal(); !bytes.Equal(append(data, tail...), whole) {
+		t.Error("data and tail are not the whole item")
+	}
+	it.msg.Parts[len(it.msg.Parts)-1].Body = body[:tailBody-1]
+	if data, tail := it.payload(); tail != nil || !bytes.Equal(data, it.marshal()) {
+		t.Errorf("a body under tailBody: tail of %d bytes", len(tail))
+	}
+}
+
 func TestItemRefusesCorruptRecords(t *testing.T) {
 	b := sampleItems()[0].marshal()
 	for _, bad := range [][]byte{nil, {9}, b[:len(b)/2], append([]byte{itemVersion, 99}, b[2:]...)} {

@@ -27,7 +27,8 @@ const (
 const receiptGrace = time.Hour
 
 func entryOf(it *item, state journal.State, refs ...string) journal.Entry {
-	return journal.Entry{Seq: it.seq, State: state, Kind: uint8(it.kind), Time: it.received, Refs: refs, Data: it.marshal()}
+	data, tail := it.payload()
+	return journal.Entry{Seq: it.seq, State: state, Kind: uint8(it.kind), Time: it.received, Refs: refs, Data: data, Tail: tail}
 }
 
 // load returns the item of w, reading it from the journal when the queue

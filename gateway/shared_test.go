@@ -270,7 +270,7 @@ func (m *fakeMember) write(p int, entries []journal.Entry) error {
 			e.Time = now
 		}
 		stored := *e
-		stored.Data = bytes.Clone(e.Data)
+		stored.Data, stored.Tail = bytes.Clone(e.Payload()), nil
 		stored.Refs = slices.Clone(e.Refs)
 		if old, ok := c.entries[e.Seq]; ok {
 			for _, r := range old.Refs {

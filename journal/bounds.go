@@ -9,7 +9,7 @@ import (
 // Entry bounds every backend enforces; an entry beyond them is refused by
 // Put and nothing of that Put is written.
 const (
-	MaxDataSize = 1 << 20 // bytes of Entry.Data
+	MaxDataSize = 1 << 20 // bytes of Entry.Data and Entry.Tail together
 	MaxRefs     = 16      // refs per entry, gathered over its versions
 	MaxRefSize  = 256     // bytes per ref
 )
@@ -28,8 +28,8 @@ func EntryProblem(e *Entry) (reason string, tooLarge bool) {
 	switch {
 	case e.State < Open || e.State > Dead:
 		return fmt.Sprintf("state %d", e.State), false
-	case len(e.Data) > MaxDataSize:
-		return fmt.Sprintf("data %d bytes exceeds %d", len(e.Data), MaxDataSize), true
+	case len(e.Data)+len(e.Tail) > MaxDataSize:
+		return fmt.Sprintf("data %d bytes exceeds %d", len(e.Data)+len(e.Tail), MaxDataSize), true
 	case len(e.Refs) > MaxRefs:
 		return fmt.Sprintf("%d refs exceed %d", len(e.Refs), MaxRefs), true
 	case !e.Time.IsZero() && (e.Time.Before(minUnixNano) || e.Time.After(maxUnixNano)):

@@ -44,6 +44,21 @@ type Entry struct {
 	// unbound only when their entry is purged (or another entry takes them).
 	Refs []string
 	Data []byte // the caller's payload; opaque to the journal
+	// Tail, when not nil, is more payload, stored after Data: a caller
+	// whose payload ends in a large body it already holds (a file) gives
+	// the body here rather than copy it into Data. Put reads Tail, like
+	// Data, only until it returns. Get and Scan return the payload whole
+	// in Data, with Tail nil.
+	Tail []byte
+}
+
+// Payload returns the entry's payload whole: Data, then Tail. It is Data
+// itself when there is no Tail.
+func (e *Entry) Payload() []byte {
+	if len(e.Tail) == 0 {
+		return e.Data
+	}
+	return append(append(make([]byte, 0, len(e.Data)+len(e.Tail)), e.Data...), e.Tail...)
 }
 
 // Errors a journal returns.

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) func() journal.Journal) {
 		{"EmptyPut", testEmptyPut},
 		{"NotFound", testNotFound},
 		{"PutReplaces", testPutReplaces},
+		{"Tail", testTail},
 		{"StateMoves", testStateMoves},
 		{"ScanOrderAndAfter", testScanOrder},
 		{"ScanStopAndError", testScanStop},
@@ -238,5 +239,44 @@ func testStateMoves(t *testing.T, o Opener) {
 	}
 	if got, w := scanSeqs(t, j, journal.Open, 0), []uint64{es[0].Seq, es[2].Seq}; !slices.Equal(got, w) {
 		t.Errorf("Scan(Open) after revival = %v, want %v", got, w)
+	}
+}
+
+// testTail: a payload given as Data and Tail reads back whole in Data,
+// small or large, through Get and Scan, and a new version that moves the
+// seam or drops the Tail replaces it; a Tail counts toward MaxDataSize.
+func testTail(t *testing.T, o Opener) {
+	j := start(t, o)
+	body := make([]byte, 200_000)
+	for i := range body {
+		body[i] = byte(i*13 + i>>10)
+	}
+	small := mustPut(t, j, journal.Entry{State: journal.Open, Kind: 7, Data: []byte("head|"), Tail: []byte("tail")})[0]
+	checkStored(t, j, journal.Entry{Seq: small.Seq, State: journal.Open, Kind: 7, Time: small.Time, Data: []byte("head|tail")})
+	big := mustPut(t, j, journal.Entry{State: journal.Open, Kind: 7, Refs: []string{"tail-1"}, Data: []byte("v1|"), Tail: body})[0]
+	whole := append([]byte("v1|"), body...)
+	checkStored(t, j, journal.Entry{Seq: big.Seq, State: journal.Open, Kind: 7, Time: big.Time, Refs: []string{"tail-1"}, Data: whole})
+	var scanned []byte
+	err := j.Scan(context.Background(), journal.Open, small.Seq, func(e journal.Entry) error {
+		if e.Seq == big.Seq {
+			scanned = e.Data
+		}
+		return nil
+	})
+	if err != nil || !bytes.Equal(scanned, whole) || big.Tail == nil {
+		t.Errorf("Scan: %d bytes of %d, %v", len(scanned), len(whole), err)
+	}
+	for _, v := range []journal.Entry{
+		{Data: []byte("version two, longer|"), Tail: body},
+		{Data: append([]byte("v3|"), body[:100_000]...), Tail: body[100_000:]},
+		{Data: append([]byte("v4|"), body...)},
+	} {
+		v.Seq, v.State, v.Kind, v.Time, v.Refs = big.Seq, journal.Done, 7, big.Time, []string{"tail-1"}
+		mustPut(t, j, v)
+		checkStored(t, j, journal.Entry{Seq: v.Seq, State: v.State, Kind: 7, Time: v.Time, Refs: v.Refs, Data: v.Payload()})
+	}
+	tooBig := journal.Entry{State: journal.Open, Kind: 7, Data: make([]byte, journal.MaxDataSize-10), Tail: make([]byte, 11)}
+	if err := j.Put(context.Background(), []journal.Entry{tooBig}); err == nil {
+		t.Error("Put of Data and Tail over MaxDataSize accepted")
 	}
 }

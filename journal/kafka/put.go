@@ -130,7 +130,7 @@ func (j *Journal) checkPut(entries []journal.Entry) (want, size int, err error) 
 		if reason, err := checkEntry(e); err != nil {
 			return 0, 0, &EntryError{Index: i, Reason: reason, Err: err}
 		}
-		size += entryFixedLen + entryDataLenLen + len(e.Data)
+		size += entryFixedLen + entryDataLenLen + len(e.Data) + len(e.Tail)
 		for _, r := range e.Refs {
 			size += refOverhead + len(r)
 		}

@@ -242,7 +242,7 @@ func (ps *putState) bindingOf(ref string) (binding, bool) {
 // buildEntry fills e, the version of in written at tick, and remembers it.
 func (ps *putState) buildEntry(e *recordEntry, in *journal.Entry, tick uint64) error {
 	now := ps.b.now
-	*e = recordEntry{seq: in.Seq, version: tick, state: in.State, kind: in.Kind, time: now, stateTime: now, data: slices.Clone(in.Data)}
+	*e = recordEntry{seq: in.Seq, version: tick, state: in.State, kind: in.Kind, time: now, stateTime: now, data: slices.Concat(in.Data, in.Tail)}
 	var cur *recordEntry
 	if in.Seq == 0 {
 		e.seq = seqOf(tick, ps.b.p.id)

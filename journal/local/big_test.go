@@ -295,3 +295,33 @@ func TestBigRecordsWholeUnderOneKey(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBigRecordTail: a payload given as Data and a Tail is chunked like
+// one given whole, whatever chunk the seam falls in, and a new version
+// with another Data and the same Tail writes only what changed.
+func TestBigRecordTail(t *testing.T) {
+	j := openTest(t, Config{NoSync: true})
+	ctx := context.Background()
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)[:1_000_000]
+	e := put(t, j, journal.Entry{State: journal.Open, Kind: 1, Data: []byte("item head, version 1|"), Tail: body})[0]
+	check := func(want []byte) {
+		t.Helper()
+		got, err := j.Get(ctx, e.Seq)
+		if err != nil || !bytes.Equal(got.Data, want) || got.Tail != nil {
+			t.Fatalf("Get: %d bytes, %v; want %d", len(got.Data), err, len(want))
+		}
+	}
+	check(append([]byte("item head, version 1|"), body...))
+	before := func() int64 { s := j.db.Stats(); return s.TxStats.GetPageAlloc() }()
+	e.State, e.Data = journal.Done, []byte("item head, version two and longer|")
+	put(t, j, e)
+	if s := j.db.Stats(); s.TxStats.GetPageAlloc()-before > 5*bigChunk {
+		t.Errorf("the update allocated %d bytes of pages", s.TxStats.GetPageAlloc()-before)
+	}
+	check(append([]byte("item head, version two and longer|"), body...))
+	for _, seam := range []int{1, bigChunk - 1, bigChunk, len(body) - bigChunk + 1, len(body)} {
+		e.Data, e.Tail = body[:seam], body[seam:]
+		put(t, j, e)
+		check(body)
+	}
+}

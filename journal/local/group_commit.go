@@ -21,12 +21,14 @@ const (
 )
 
 // pendingRecord is an entry encoded for the writer: its head (fixed
-// fields and refs), which the writer patches, and its data. The data is
-// the caller's Entry.Data itself, not a copy: Put returns only once the
-// writer is done with it, or has not taken it and never will.
+// fields and refs), which the writer patches, and its payload, data then
+// tail. These are the caller's Entry.Data and Entry.Tail themselves, not
+// copies: Put returns only once the writer is done with them, or has not
+// taken them and never will.
 type pendingRecord struct {
 	head []byte
 	data []byte
+	tail []byte
 }
 
 // putRequest is one Put waiting for the writer.
@@ -90,7 +92,7 @@ func (j *Journal) newPutRequest(entries []journal.Entry) (*putRequest, error) {
 		if reason, err := checkEntry(e); err != nil {
 			return nil, &EntryError{Index: i, Reason: reason, Err: err}
 		}
-		req.records[i] = pendingRecord{head: encodeHead(make([]byte, 0, headLen(e)), e), data: e.Data}
+		req.records[i] = pendingRecord{head: encodeHead(make([]byte, 0, headLen(e)), e), data: e.Data, tail: e.Tail}
 		req.assignSeq[i] = e.Seq == 0
 		req.assignTime[i] = e.Time.IsZero()
 	}

@@ -58,7 +58,7 @@ func checkEntry(e *journal.Entry) (reason string, err error) {
 // encodeRecord appends the record of e (which checkEntry accepted) to dst.
 // A zero e.Time is stored as 0 for the writer to patch.
 func encodeRecord(dst []byte, e *journal.Entry) []byte {
-	return append(encodeHead(dst, e), e.Data...)
+	return append(append(encodeHead(dst, e), e.Data...), e.Tail...)
 }
 
 // encodeHead appends the record of e without its data: the fixed fields

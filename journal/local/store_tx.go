@@ -51,6 +51,20 @@ func chunkBounds(n, i int) (lo, hi int) {
 	return max(0, n-(i+1)*bigChunk), n - i*bigChunk
 }
 
+// payloadRange returns bytes lo to hi of the payload data then tail: a
+// slice of one of them, or a copy of the bytes on both sides of their
+// seam.
+func payloadRange(data, tail []byte, lo, hi int) []byte {
+	switch d := len(data); {
+	case hi <= d:
+		return data[lo:hi]
+	case lo >= d:
+		return tail[lo-d : hi-d]
+	default:
+		return append(append(make([]byte, 0, hi-lo), data[lo:]...), tail[:hi-d]...)
+	}
+}
+
 // isBig reports whether v, stored under a key in bucketEntries, is the
 // stub of a record kept apart.
 func isBig(v []byte) bool { return len(v) == 1 && v[0] == bigStub[0] }
@@ -102,14 +116,16 @@ func recordOf(big *bolt.Bucket, key, v []byte) []byte {
 	return rec
 }
 
-// putRecord stores the record of head and data under key: apart when it
-// is big, writing only the head and the chunks that changed.
-func (w *txBuckets) putRecord(key, head, data []byte) error {
-	if len(head)+len(data) < bigRecord {
+// putRecord stores the record of head and its payload, data then tail,
+// under key: apart when it is big, writing only the head and the chunks
+// that changed.
+func (w *txBuckets) putRecord(key, head, data, tail []byte) error {
+	size := len(head) + len(data) + len(tail)
+	if size < bigRecord {
 		if err := w.dropBig(key); err != nil {
 			return err
 		}
-		return w.entries.Put(key, append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
+		return w.entries.Put(key, append(append(append(make([]byte, 0, size), head...), data...), tail...))
 	}
 	b, err := w.big.CreateBucketIfNotExists(key)
 	if err != nil {
@@ -120,14 +136,16 @@ func (w *txBuckets) putRecord(key, head, data []byte) error {
 			return err
 		}
 	}
-	n := (len(data) + bigChunk - 1) / bigChunk
+	payload := len(data) + len(tail)
+	n := (payload + bigChunk - 1) / bigChunk
 	for i := range n {
-		lo, hi := chunkBounds(len(data), i)
+		lo, hi := chunkBounds(payload, i)
+		chunk := payloadRange(data, tail, lo, hi)
 		k := chunkKey(i)
-		if old := b.Get(k); old != nil && bytes.Equal(old, data[lo:hi]) {
+		if old := b.Get(k); old != nil && bytes.Equal(old, chunk) {
 			continue // unchanged: rewriting would dirty its leaf for nothing
 		}
-		if err := b.Put(k, data[lo:hi]); err != nil {
+		if err := b.Put(k, chunk); err != nil {
 			return err
 		}
 	}
@@ -216,7 +234,7 @@ func (w *txBuckets) apply(rec *pendingRecord, assignSeq, assignTime bool, now in
 		binary.BigEndian.PutUint64(rec.head[offTime:], uint64(now))
 	}
 	binary.BigEndian.PutUint64(rec.head[offStateTime:], uint64(stateTime))
-	if err := w.putRecord(key, rec.head, rec.data); err != nil {
+	if err := w.putRecord(key, rec.head, rec.data, rec.tail); err != nil {
 		return err
 	}
 	delta[state]++
