@@ -1,6 +1,7 @@
 package mediasession
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -95,7 +96,14 @@ func newConn(e *Endpoint, nc net.Conn, key string, secure bool) *conn {
 func (c *conn) readLoop() {
 	r := msrp.NewReader(c.nc, c.e.cfg.Limits)
 	for {
-		f, err := r.ReadFrame()
+		// A SEND's body is copied into its message's reassembly before the
+		// next read, and the frame kept for the message's last chunk has
+		// its body dropped first (handleSend): it need not be copied out
+		// of the reader's buffer. Other frames keep a copy.
+		f, err := r.ReadFrameBuffered()
+		if err == nil && f.Method != msrp.MethodSEND && len(f.Body) > 0 {
+			f.Body = bytes.Clone(f.Body)
+		}
 		if err != nil {
 			select {
 			case <-c.closing: // closed by iwf

@@ -38,6 +38,18 @@ func NewReader(src io.Reader, cfg Config) *Reader {
 // between frames and an error wrapping ErrIncomplete when it ends inside
 // one.
 func (r *Reader) ReadFrame() (*Frame, error) {
+	f, err := r.ReadFrameBuffered()
+	if err == nil {
+		f.Body = cloneBytes(f.Body)
+	}
+	return f, err
+}
+
+// ReadFrameBuffered is ReadFrame without the copy of the body: the frame's
+// Body is a slice of the Reader's buffer, valid only until the next read.
+// A caller that copies the body where it belongs (a reassembly buffer)
+// saves a copy of every byte received.
+func (r *Reader) ReadFrameBuffered() (*Frame, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -45,7 +57,6 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 	for {
 		f, n, err := s.scan(r.buf[r.off:], r.cfg)
 		if err == nil {
-			f.Body = cloneBytes(f.Body)
 			r.off += n
 			return f, nil
 		}

@@ -153,3 +153,28 @@ func TestReaderReusesPaths(t *testing.T) {
 		t.Errorf("duplicate To-Path after a cached one: %v, want ErrDuplicateHeader", err)
 	}
 }
+
+// TestReadFrameBuffered: the body of a buffered read is the frame's bytes
+// in the Reader's buffer, with the same frame ReadFrame gives; ReadFrame's
+// own body survives later reads.
+func TestReadFrameBuffered(t *testing.T) {
+	chunk := func(body string) string {
+		return sendHead + "Content-Type: t/p\r\n\r\n" + body + "\r\n-------abcd1234$\r\n"
+	}
+	stream := chunk("first body") + chunk("second body")
+	r := NewReader(strings.NewReader(stream), Config{})
+	f, err := r.ReadFrameBuffered()
+	if err != nil || string(f.Body) != "first body" || f.MessageID != "m1234567" {
+		t.Fatalf("buffered read: %+v, %v", f, err)
+	}
+	owned, err := r.ReadFrame()
+	if err != nil || string(owned.Body) != "second body" {
+		t.Fatalf("read: %+v, %v", owned, err)
+	}
+	if _, err := r.ReadFrameBuffered(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the stream: %v, want io.EOF", err)
+	}
+	if string(owned.Body) != "second body" {
+		t.Errorf("ReadFrame's body changed after a later read: %q", owned.Body)
+	}
+}
