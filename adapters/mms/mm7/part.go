@@ -185,6 +185,14 @@ func decodeBase64(content []byte) ([]byte, error) {
 		clean = nil // kept only up to a bound; a bigger one goes to the collector
 	}
 	for rest := content; len(rest) > 0; {
+		if len(rest) >= base64LineChars+2 && rest[base64LineChars] == '\r' && rest[base64LineChars+1] == '\n' {
+			// The usual line: 76 characters and CRLF. Should a shorter
+			// line hide in them, its line end reaches the decoder,
+			// which skips CR and LF itself.
+			clean = append(clean, rest[:base64LineChars]...)
+			rest = rest[base64LineChars+2:]
+			continue
+		}
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line, rest = rest[:i], rest[i+1:]

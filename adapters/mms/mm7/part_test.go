@@ -23,6 +23,15 @@ func TestDecodeBase64(t *testing.T) {
 			t.Errorf("%s: got %q, %v; want %q", tc.name, got, err, want)
 		}
 	}
+	// A short line within the first 78 bytes of a body whose 77th and
+	// 78th bytes are a CRLF: the line-at-a-time fast path takes the 76
+	// bytes whole, line end included.
+	src := bytes.Repeat([]byte{0xfb, 0x01, 'x'}, 60)
+	enc := stdbase64.StdEncoding.EncodeToString(src)
+	odd := enc[:20] + "\r\n" + enc[20:74] + "\r\n" + enc[74:150] + "\r\n" + enc[150:]
+	if got, err := decodeTransfer("base64", []byte(odd)); err != nil || !bytes.Equal(got, src) {
+		t.Errorf("short lines: got %d bytes, %v", len(got), err)
+	}
 	padded, err := decodeTransfer("base64", []byte("QQ==\r\n"))
 	if err != nil || string(padded) != "A" {
 		t.Errorf("padded: got %q, %v", padded, err)
