@@ -1,11 +1,11 @@
 package mms
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/iwf-gateway/iwf/adapters/mms/mm7"
@@ -95,10 +95,15 @@ func unexpected(op string, ans mm7.Operation) error {
 // RSErrorRsp fault is returned as its StatusCode error.
 func (v *VASP) exchange(ctx context.Context, op mm7.Operation, attachments []mm7.Part) (mm7.Operation, error) {
 	name := op.OperationName()
-	ct, body, err := mm7.Encode(mm7.Message{TransactionID: newTransactionID(), Operation: op, Attachments: attachments}, v.cfg.version())
+	var ct string
+	rb, body, err := newRequestBody(func(dst []byte) (out []byte, err error) {
+		ct, out, err = mm7.AppendEncode(dst, mm7.Message{TransactionID: newTransactionID(), Operation: op, Attachments: attachments}, v.cfg.version())
+		return out, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("mms: %s: %w", name, err)
 	}
+	defer rb.release()
 	if len(body) > v.cfg.MaxMessageBytes {
 		return nil, fmt.Errorf("mms: %s: %w: %d bytes, limit %d", name, mm7.ErrTooLarge, len(body), v.cfg.MaxMessageBytes)
 	}
@@ -111,10 +116,12 @@ func (v *VASP) exchange(ctx context.Context, op mm7.Operation, attachments []mm7
 	stop := context.AfterFunc(v.baseCtx, cancel)
 	defer stop()
 
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, v.cfg.RelayURL, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, v.cfg.RelayURL, http.NoBody)
 	if err != nil {
 		return nil, fmt.Errorf("mms: %s: %w", name, err)
 	}
+	hreq.Body, hreq.ContentLength = rb.reader(), int64(len(body))
+	hreq.GetBody = func() (io.ReadCloser, error) { return rb.reader(), nil }
 	hreq.Header.Set("Content-Type", ct)
 	hreq.Header.Set("SOAPAction", `""`)
 	if v.cfg.Username != "" || v.cfg.Password != "" {

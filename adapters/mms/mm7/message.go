@@ -217,6 +217,13 @@ const rootContentID = "mm7-soap-envelope"
 // The same msg and v give the same bytes; the body is written into one
 // buffer of its final size.
 func Encode(msg Message, v Version) (contentType string, body []byte, err error) {
+	return AppendEncode(nil, msg, v)
+}
+
+// AppendEncode is Encode appending the body to dst, which it grows once
+// to the size needed: a caller sending many messages can reuse one
+// buffer rather than allocate each body afresh.
+func AppendEncode(dst []byte, msg Message, v Version) (contentType string, body []byte, err error) {
 	if msg.Operation == nil {
 		return "", nil, fmt.Errorf("%w: no operation", ErrInvalid)
 	}
@@ -230,7 +237,7 @@ func Encode(msg Message, v Version) (contentType string, body []byte, err error)
 		return "", nil, err
 	}
 	if len(msg.Attachments) == 0 {
-		return `text/xml; charset="utf-8"`, env.Bytes(), nil
+		return `text/xml; charset="utf-8"`, append(dst, env.Bytes()...), nil
 	}
 	for i := range msg.Attachments {
 		if msg.Attachments[i].ContentID == rootContentID {
@@ -240,7 +247,7 @@ func Encode(msg Message, v Version) (contentType string, body []byte, err error)
 	parts := make([]Part, 0, len(msg.Attachments)+1)
 	parts = append(parts, Part{ContentType: `text/xml; charset="utf-8"`, ContentID: rootContentID, Body: env.Bytes()})
 	parts = append(parts, msg.Attachments...)
-	boundary, body, err := encodeMultipart(parts)
+	boundary, body, err := appendMultipartBody(dst, parts)
 	if err != nil {
 		return "", nil, err
 	}

@@ -134,11 +134,20 @@ func appendMultipart(dst []byte, m *multipartLayout) []byte {
 // encodeMultipart writes parts between a boundary that occurs in none of
 // them and returns the boundary and the body.
 func encodeMultipart(parts []Part) (string, []byte, error) {
+	return appendMultipartBody(nil, parts)
+}
+
+// appendMultipartBody is encodeMultipart appending the body to dst, grown
+// once to the size needed.
+func appendMultipartBody(dst []byte, parts []Part) (string, []byte, error) {
 	m, err := layoutMultipart(parts, 0)
 	if err != nil {
 		return "", nil, err
 	}
-	return m.boundary, appendMultipart(make([]byte, 0, m.size), m), nil
+	if cap(dst)-len(dst) < m.size {
+		dst = append(make([]byte, 0, len(dst)+m.size), dst...) // exactly: no size class rounding
+	}
+	return m.boundary, appendMultipart(dst, m), nil
 }
 
 // layout checks src and lays it out as a part at depth within its

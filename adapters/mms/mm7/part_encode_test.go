@@ -208,3 +208,18 @@ func FuzzEncodeParts(f *testing.F) {
 		encodeDecode(t, nestedPicture(text, ctes[int(cteIndex)%len(ctes)], image))
 	})
 }
+
+// TestAppendEncode: AppendEncode writes after what dst holds the bytes
+// Encode gives, with or without attachments.
+func TestAppendEncode(t *testing.T) {
+	for _, m := range []Message{deliverReq100KB(), {TransactionID: "t1", Operation: &DeliverRsp{MM7Version: "6.8.0", Status: Status{Code: 1000}}}} {
+		ct, want, err := Encode(m, REL6MM714)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct2, got, err := AppendEncode(append(make([]byte, 0, 16), "prefix"...), m, REL6MM714)
+		if err != nil || ct2 != ct || string(got[:6]) != "prefix" || !bytes.Equal(got[6:], want) {
+			t.Errorf("AppendEncode: %q, %d bytes, %v; Encode: %q, %d bytes", ct2, len(got), err, ct, len(want))
+		}
+	}
+}
