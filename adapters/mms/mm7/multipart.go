@@ -111,18 +111,23 @@ func (sp *splitter) nextDelimiter(start int) (end, next int, final bool, err err
 		// delimiter's line too.
 		at, end = start, start
 	} else {
-		nlDash := append(append([]byte(nil), sp.nl...), sp.dash...)
-		for from := start; ; {
-			i := bytes.Index(b[from:], nlDash)
+		// The search is for "--boundary", then the line end before it is
+		// checked: base64 has no '-', so in an encoded body the search
+		// skips ahead, where one for the line end stopped at every line.
+		for from := start + len(sp.nl); ; {
+			i := -1
+			if from <= len(b) {
+				i = bytes.Index(b[from:], sp.dash)
+			}
 			if i < 0 {
 				return 0, 0, false, errNoCloseDelim
 			}
-			end = from + i
-			if at = end + len(nlDash); sp.endsDash(at) {
-				at -= len(sp.dash)
+			at = from + i
+			if bytes.Equal(b[at-len(sp.nl):at], sp.nl) && sp.endsDash(at+len(sp.dash)) {
+				end = at - len(sp.nl)
 				break
 			}
-			from = end + 1
+			from = at + 1
 		}
 	}
 	after := at + len(sp.dash)
