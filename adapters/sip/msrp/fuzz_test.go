@@ -76,25 +76,18 @@ type readResult struct {
 	err    error
 }
 
-func readAll(r *Reader) readResult {
-	var res readResult
-	for len(res.frames) < 1000 {
-		f, err := r.ReadFrame()
-		if err != nil {
-			res.err = err
-			return res
-		}
-		res.frames = append(res.frames, f)
-	}
-	return res
-}
+func readAll(r *Reader) readResult { return readFrames(r, false) }
 
 // readAllUncached reads like readAll with the Reader's path cache emptied
 // before each frame, so that every path is parsed from its header line.
-func readAllUncached(r *Reader) readResult {
+func readAllUncached(r *Reader) readResult { return readFrames(r, true) }
+
+func readFrames(r *Reader, uncached bool) readResult {
 	var res readResult
 	for len(res.frames) < 1000 {
-		r.paths = pathCache{}
+		if uncached {
+			r.paths = pathCache{}
+		}
 		f, err := r.ReadFrame()
 		if err != nil {
 			res.err = err
