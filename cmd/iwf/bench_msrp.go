@@ -621,7 +621,7 @@ func (r *fileTransferResult) print(b *strings.Builder) {
 		writtenPerMB = fmt.Sprintf("%.2f", float64(r.Written)/1e6/mb)
 	}
 	fmt.Fprintf(b, "iwf          CPU %s ms per MB (%.1f s over %.1f s, until the relay had the last file)   peak RSS %d MB (anon peak %d MB)   whole run user %.1f s, sys %.1f s\n",
-		perMB, r.LoadCPU.Seconds(), r.Wall.Seconds(), max(r.PeakRSS, r.MaxRSS)>>20, r.PeakAnon>>20, r.User.Seconds(), r.Sys.Seconds())
+		perMB, r.LoadCPU.Seconds(), r.Wall.Seconds(), r.peakRSS()>>20, r.PeakAnon>>20, r.User.Seconds(), r.Sys.Seconds())
 	fmt.Fprintf(b, "journal      %.1f MB written to storage, %s MB per MB of payload\n", float64(r.Written)/1e6, writtenPerMB)
 	fmt.Fprintf(b, "bench        this process (CPM clients and the relay) used %.1f s CPU over the same %.1f s\n",
 		r.BenchCPU.Seconds(), r.Wall.Seconds())

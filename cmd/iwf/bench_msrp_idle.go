@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -34,6 +35,7 @@ type idleSessionResult struct {
 	OpenedIn time.Duration
 	Before   memSample // iwf ready, no session
 	After    memSample // every session open and idle
+	Ended    memSample // every session ended, after a pause
 
 	// LiveOpen and LiveAfter are iwf's live chat sessions (its
 	// /api/stats) with every session open and after they were closed;
@@ -42,7 +44,7 @@ type idleSessionResult struct {
 
 	EndedIdle int // sessions that ended while they were to be held open
 	Closed    int // sessions whose BYE was answered 2xx
-	Ended     int // sessions over on the CPM side after Close
+	EndedOver int // sessions over on the CPM side after Close
 	iwfUsage
 }
 
@@ -82,8 +84,15 @@ func (b *msrpBench) holdIdle(ctx context.Context, child *iwfChild, clients []*si
 	if b.o.HeapProfile != "" {
 		err = child.takeHeapProfile(b.o.HeapProfile)
 	}
-	res.EndedIdle, res.Closed, res.Ended = closeChats(ctx, sessions, b.o.SessionTimeout)
+	res.EndedIdle, res.Closed, res.EndedOver = closeChats(ctx, sessions, b.o.SessionTimeout)
 	res.LiveAfter = awaitNoChats(ctx, child.console, b.o.DrainTimeout)
+	// Ending every session at once makes a burst of garbage (BYE
+	// transactions, the sessions' state): the peak shows it, and this
+	// sample, a pause later, whether the memory came back.
+	if serr := sleepContext(ctx, 2*idleSettle); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	res.Ended = sampleMem(pid)
 	res.measure(pid, mark)
 	return err
 }
@@ -187,10 +196,11 @@ func (r *idleSessionResult) print(b *strings.Builder) {
 	fmt.Fprintf(b, "memory       iwf anon %.1f -> %.1f MB, RSS %.1f -> %.1f MB: %.1f KB anon, %.1f KB RSS per idle session (target under %d KB: %s)\n",
 		float64(r.Before.Anon)/(1<<20), float64(r.After.Anon)/(1<<20), float64(r.Before.RSS)/(1<<20), float64(r.After.RSS)/(1<<20),
 		anon/1024, rss/1024, msrpTargetIdleSession>>10, metOrNot(r.Opened > 0 && max(anon, rss) < msrpTargetIdleSession))
-	fmt.Fprintf(b, "ended        %d ended while idle; %d closed with BYE answered 2xx, %d over; iwf's live chat sessions %s -> %s\n",
-		r.EndedIdle, r.Closed, r.Ended, liveText(r.LiveOpen), liveText(r.LiveAfter))
+	fmt.Fprintf(b, "ended        %d ended while idle; %d closed with BYE answered 2xx, %d over; iwf's live chat sessions %s -> %s; then iwf anon %.1f MB, RSS %.1f MB\n",
+		r.EndedIdle, r.Closed, r.EndedOver, liveText(r.LiveOpen), liveText(r.LiveAfter),
+		float64(r.Ended.Anon)/(1<<20), float64(r.Ended.RSS)/(1<<20))
 	fmt.Fprintf(b, "iwf          peak RSS %d MB   CPU %.1f s over %.1f s   whole run user %.1f s, sys %.1f s\n",
-		max(r.PeakRSS, r.MaxRSS)>>20, r.LoadCPU.Seconds(), r.Wall.Seconds(), r.User.Seconds(), r.Sys.Seconds())
+		r.peakRSS()>>20, r.LoadCPU.Seconds(), r.Wall.Seconds(), r.User.Seconds(), r.Sys.Seconds())
 }
 
 func liveText(n int) string {

@@ -46,9 +46,9 @@ func TestBenchMSRPSmoke(t *testing.T) {
 		t.Errorf("latency p50 %v, p99 %v, max %v: want 0 < p50 <= p99 <= max", f.P50, f.P99, f.Max)
 	}
 	i := res.Idle
-	if i.Opened != 5 || i.Refused.total() != 0 || i.EndedIdle != 0 || i.Closed != 5 || i.Ended != 5 {
+	if i.Opened != 5 || i.Refused.total() != 0 || i.EndedIdle != 0 || i.Closed != 5 || i.EndedOver != 5 {
 		t.Errorf("idle: %d open, refused%s, %d ended while idle, %d closed, %d over; want 5 open, then 5 closed and over",
-			i.Opened, i.Refused.String(), i.EndedIdle, i.Closed, i.Ended)
+			i.Opened, i.Refused.String(), i.EndedIdle, i.Closed, i.EndedOver)
 	}
 	if i.LiveOpen != 5 || i.LiveAfter != 0 {
 		t.Errorf("iwf's live chat sessions %d with all open, %d after; want 5, then 0", i.LiveOpen, i.LiveAfter)
