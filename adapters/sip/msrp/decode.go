@@ -206,6 +206,27 @@ func endLineMatches(b []byte, tid string) bool {
 type pathCache struct {
 	toLine, fromLine string
 	to, from         []URI
+
+	// lines are the header lines of the frame read last, by position,
+	// up to cachedLines of them. A chunk repeats its Message-ID,
+	// Content-Type and report headers in the same places; a line equal
+	// to the one at its place reuses that string, not a new one.
+	lines [cachedLines]string
+}
+
+const cachedLines = 8
+
+// text returns line as a string: the one kept for position i when it is
+// equal, else a new one, which it keeps.
+func (p *pathCache) text(i int, line []byte) string {
+	if p == nil || i >= cachedLines {
+		return string(line)
+	}
+	if string(line) == p.lines[i] {
+		return p.lines[i]
+	}
+	p.lines[i] = string(line)
+	return p.lines[i]
 }
 
 // reuse sets f's path from line when line is the header line parsed last
@@ -275,7 +296,7 @@ func parseHead(data []byte, cfg Config, paths *pathCache) (f *Frame, n int, hasB
 			pos = next
 			continue
 		}
-		text := string(line)
+		text := paths.text(count, line)
 		if err := h.add(f, text); err != nil {
 			return nil, 0, false, err
 		}
