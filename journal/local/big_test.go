@@ -28,6 +28,17 @@ func bigBuckets(t *testing.T, j *Journal) map[uint64]bool {
 	return keys
 }
 
+// wholeRecord returns the record kept apart under key as one value, the
+// way the layouts before chunks stored it.
+func wholeRecord(t *testing.T, tx *bolt.Tx, key []byte) []byte {
+	t.Helper()
+	e, ok, err := readEntry(tx.Bucket(bucketBig), key, bigStub)
+	if err != nil || !ok {
+		t.Fatalf("entry %x: %v, found %t", key, err, ok)
+	}
+	return append(append([]byte(nil), tx.Bucket(bucketBig).Bucket(key).Get(headKey)...), e.Data...)
+}
+
 func seqOf(k []byte) uint64 {
 	var s uint64
 	for _, b := range k {
@@ -150,7 +161,7 @@ func TestBigRecordsWrittenInline(t *testing.T) {
 	// Move it inline, as the older layout stored it.
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		key := seqKey(e.Seq)
-		rec := append([]byte(nil), recordOf(tx.Bucket(bucketBig), key, bigStub)...)
+		rec := wholeRecord(t, tx, key)
 		if err := tx.Bucket(bucketBig).DeleteBucket(key); err != nil {
 			return err
 		}
@@ -261,7 +272,7 @@ func TestBigRecordsWholeUnderOneKey(t *testing.T) {
 	e := put(t, j, journal.Entry{State: journal.Open, Kind: 1, Refs: []string{"whole"}, Data: data})[0]
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		key := seqKey(e.Seq)
-		rec := append([]byte(nil), recordOf(tx.Bucket(bucketBig), key, bigStub)...)
+		rec := wholeRecord(t, tx, key)
 		if err := tx.Bucket(bucketBig).DeleteBucket(key); err != nil {
 			return err
 		}

@@ -141,12 +141,12 @@ func (j *Journal) Get(ctx context.Context, seq uint64) (journal.Entry, error) {
 	var e journal.Entry
 	err := j.view(ctx, func(tx *bolt.Tx) error {
 		key := seqKey(seq)
-		v := recordOf(tx.Bucket(bucketBig), key, tx.Bucket(bucketEntries).Get(key))
-		if v == nil {
+		var ok bool
+		var err error
+		e, ok, err = readEntry(tx.Bucket(bucketBig), key, tx.Bucket(bucketEntries).Get(key))
+		if err == nil && !ok {
 			return journal.ErrNotFound
 		}
-		var err error
-		e, err = decodeRecord(v)
 		return err
 	})
 	return e, err

@@ -89,7 +89,7 @@ func readChunk(tx *bolt.Tx, state journal.State, after uint64) ([]journal.Entry,
 		if state == journal.Done && (len(head) <= offState || journal.State(head[offState]) != journal.Done) {
 			continue
 		}
-		e, err := decodeRecord(recordOf(big, k, v))
+		e, _, err := readEntry(big, k, v)
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("entry %d: %w", last, err)
 		}

@@ -86,34 +86,50 @@ func recordHead(big *bolt.Bucket, key, v []byte) []byte {
 	return b.Get(legacyRecordKey)
 }
 
-// recordOf resolves the value v stored under key in bucketEntries to the
-// whole record: v itself, or the record kept in big put together. nil
-// stays nil.
-func recordOf(big *bolt.Bucket, key, v []byte) []byte {
+// readEntry decodes the entry whose value under key in bucketEntries is
+// v: the record itself, or the stub of one kept apart, whose chunks are
+// copied once, from the memory map straight into the entry's Data. ok is
+// false when there is no record.
+func readEntry(big *bolt.Bucket, key, v []byte) (e journal.Entry, ok bool, err error) {
 	if !isBig(v) {
-		return v
+		if v == nil {
+			return e, false, nil
+		}
+		e, err = decodeRecord(v)
+		return e, true, err
 	}
 	b := big.Bucket(key)
 	if b == nil {
-		return nil
+		return e, false, nil
 	}
 	head := b.Get(headKey)
 	if head == nil {
-		return b.Get(legacyRecordKey)
+		if whole := b.Get(legacyRecordKey); whole != nil {
+			e, err = decodeRecord(whole)
+			return e, true, err
+		}
+		return e, false, nil
+	}
+	if e, err = decodeRecord(head); err != nil {
+		return e, true, err
 	}
 	var chunks [][]byte
-	size := len(head)
+	size := 0
 	c := b.Cursor()
 	for k, v := c.Seek(chunkKey(0)); k != nil && k[0] == 'd'; k, v = c.Next() {
 		chunks = append(chunks, v)
 		size += len(v)
 	}
-	rec := make([]byte, 0, size)
-	rec = append(rec, head...)
-	for i := len(chunks) - 1; i >= 0; i-- {
-		rec = append(rec, chunks[i]...)
+	if size > MaxDataSize {
+		return e, true, fmt.Errorf("%w: data of %d bytes", ErrCorrupt, size)
 	}
-	return rec
+	if size > 0 {
+		e.Data = make([]byte, 0, size)
+		for i := len(chunks) - 1; i >= 0; i-- {
+			e.Data = append(e.Data, chunks[i]...)
+		}
+	}
+	return e, true, nil
 }
 
 // putRecord stores the record of head and its payload, data then tail,
@@ -195,7 +211,8 @@ func newTxBuckets(tx *bolt.Tx) txBuckets {
 // replaced (withEarlierRefs). Neither head nor data may change until the
 // transaction ends: they, the Seq bytes and the ref bytes are handed to
 // bbolt as they are.
-func (w *txBuckets) apply(rec *pendingRecord, assignSeq, assignTime bool, now int64, next *uint64, delta *[4]int64) error {
+func (w *txBuckets) apply(rec *pendingRecord, now int64, next *uint64, delta *[4]int64) error {
+	assignSeq, assignTime := rec.assignSeq, rec.assignTime
 	seq := binary.BigEndian.Uint64(rec.head[offSeq:])
 	if assignSeq {
 		seq = *next
