@@ -26,20 +26,18 @@ const (
 // copies: Put returns only once the writer is done with them, or has not
 // taken them and never will.
 type pendingRecord struct {
-	head []byte
-	data []byte
-	tail []byte
+	head       []byte // Seq and Time as the commit made them, once done
+	data       []byte
+	tail       []byte
+	assignSeq  bool // the entry had a zero Seq
+	assignTime bool // the entry had a zero Time
 }
 
 // putRequest is one Put waiting for the writer.
 type putRequest struct {
-	records    []pendingRecord // seq and times patched by the writer
-	assignSeq  []bool          // entry had a zero Seq
-	assignTime []bool          // entry had a zero Time
-	claim      atomic.Int32
-	done       chan error // buffered; receives the commit's outcome
-	seqs       []uint64   // written by the writer before done
-	times      []int64
+	records []pendingRecord
+	claim   atomic.Int32
+	done    chan error // buffered; receives the commit's outcome
 }
 
 // Put writes entries atomically and durably; see journal.Journal and the
@@ -68,8 +66,9 @@ func (j *Journal) Put(ctx context.Context, entries []journal.Entry) error {
 		return err
 	}
 	for i := range entries {
-		entries[i].Seq = req.seqs[i]
-		entries[i].Time = time.Unix(0, req.times[i]).UTC()
+		head := req.records[i].head
+		entries[i].Seq = binary.BigEndian.Uint64(head[offSeq:])
+		entries[i].Time = time.Unix(0, int64(binary.BigEndian.Uint64(head[offTime:]))).UTC()
 	}
 	return nil
 }
@@ -79,22 +78,14 @@ func (j *Journal) newPutRequest(entries []journal.Entry) (*putRequest, error) {
 	if len(entries) > j.cfg.MaxBatch {
 		return nil, fmt.Errorf("%w: put of %d entries exceeds max_batch %d", ErrTooLarge, len(entries), j.cfg.MaxBatch)
 	}
-	req := &putRequest{
-		records:    make([]pendingRecord, len(entries)),
-		assignSeq:  make([]bool, len(entries)),
-		assignTime: make([]bool, len(entries)),
-		done:       make(chan error, 1),
-		seqs:       make([]uint64, len(entries)),
-		times:      make([]int64, len(entries)),
-	}
+	req := &putRequest{records: make([]pendingRecord, len(entries)), done: make(chan error, 1)}
 	for i := range entries {
 		e := &entries[i]
 		if reason, err := checkEntry(e); err != nil {
 			return nil, &EntryError{Index: i, Reason: reason, Err: err}
 		}
-		req.records[i] = pendingRecord{head: encodeHead(make([]byte, 0, headLen(e)), e), data: e.Data, tail: e.Tail}
-		req.assignSeq[i] = e.Seq == 0
-		req.assignTime[i] = e.Time.IsZero()
+		req.records[i] = pendingRecord{head: encodeHead(make([]byte, 0, headLen(e)), e), data: e.Data, tail: e.Tail,
+			assignSeq: e.Seq == 0, assignTime: e.Time.IsZero()}
 	}
 	return req, nil
 }
@@ -200,12 +191,9 @@ func (j *Journal) commit(batch []*putRequest) error {
 		w := newTxBuckets(tx)
 		for _, r := range batch {
 			for i := range r.records {
-				rec := &r.records[i]
-				if err := w.apply(rec, r.assignSeq[i], r.assignTime[i], now, &next, &delta); err != nil {
+				if err := w.apply(&r.records[i], now, &next, &delta); err != nil {
 					return err
 				}
-				r.seqs[i] = binary.BigEndian.Uint64(rec.head[offSeq:])
-				r.times[i] = int64(binary.BigEndian.Uint64(rec.head[offTime:]))
 			}
 			entries += len(r.records)
 		}
