@@ -33,7 +33,7 @@ func Unmarshal(data []byte, cfg Config) (*Frame, error) {
 // frameScanner finds one frame at the front of a growing buffer. It keeps
 // what it learnt between calls so that a Reader does not rescan a body.
 type frameScanner struct {
-	paths     *pathCache // a Reader's; nil for Unmarshal
+	headers   *headerCache // a Reader's; nil for Unmarshal
 	f         *Frame
 	bodyStart int  // offset of the body (hasBody) or of the end-line
 	hasBody   bool // an empty line ended the header block
@@ -49,7 +49,7 @@ func (s *frameScanner) scan(data []byte, cfg Config) (*Frame, int, error) {
 		if err := s.headReady(data, cfg); err != nil {
 			return nil, 0, err
 		}
-		f, n, hasBody, err := parseHead(data, cfg, s.paths)
+		f, n, hasBody, err := parseHead(data, cfg, s.headers)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -199,70 +199,56 @@ func endLineMatches(b []byte, tid string) bool {
 	return string(rest[:t]) == tid[:t]
 }
 
-// pathCache keeps the To-Path and From-Path header lines a Reader parsed
-// last, and their URIs: every chunk of a session carries the same two, and
+// headerCache keeps the header lines of the frame a Reader read last, by
+// position, with the URIs of its path lines. Every chunk of a message
+// repeats its To-Path, From-Path, Message-ID, Content-Type and report
+// headers in the same places: a line equal to the one at its place reuses
+// that string, not a new one, and a path line its parsed URIs, which
 // parsing them was a third of the cost of a chunk's header. Frames that
-// reuse them share the slices, which frames treat as read-only.
-type pathCache struct {
-	toLine, fromLine string
-	to, from         []URI
-
-	// lines are the header lines of the frame read last, by position,
-	// up to cachedLines of them. A chunk repeats its Message-ID,
-	// Content-Type and report headers in the same places; a line equal
-	// to the one at its place reuses that string, not a new one.
-	lines [cachedLines]string
+// reuse paths share the slices; paths are read-only.
+type headerCache struct {
+	lines [cachedLines]cachedLine
 }
 
 const cachedLines = 8
 
-// text returns line as a string: the one kept for position i when it is
-// equal, else a new one, which it keeps.
-func (p *pathCache) text(i int, line []byte) string {
-	if p == nil || i >= cachedLines {
-		return string(line)
-	}
-	if string(line) == p.lines[i] {
-		return p.lines[i]
-	}
-	p.lines[i] = string(line)
-	return p.lines[i]
+type cachedLine struct {
+	text string
+	path []URI // the URIs when text is a To-Path or From-Path line
+	to   bool  // the path is a To-Path
 }
 
-// reuse sets f's path from line when line is the header line parsed last
-// for it and the header has not been seen in this frame yet.
-func (p *pathCache) reuse(f *Frame, h *headerSet, line []byte) bool {
-	switch {
-	case p == nil:
+// at returns the line kept for position i, nil past cachedLines or
+// without a cache (Unmarshal).
+func (c *headerCache) at(i int) *cachedLine {
+	if c == nil || i >= cachedLines {
+		return nil
+	}
+	return &c.lines[i]
+}
+
+// reusePath sets f's path from the line kept at the place of line when it
+// is the same path line, and its header is not yet seen in this frame.
+func (l *cachedLine) reusePath(f *Frame, h *headerSet) bool {
+	i := 1 // index of From-Path in typedHeaders
+	if l.to {
+		i = 0 // To-Path
+	}
+	if l.path == nil || h.seen[i] {
 		return false
-	case p.to != nil && !h.seen[0] && string(line) == p.toLine:
-		f.ToPath, h.seen[0] = p.to, true
-	case p.from != nil && !h.seen[1] && string(line) == p.fromLine:
-		f.FromPath, h.seen[1] = p.from, true
-	default:
-		return false
+	}
+	if h.seen[i] = true; l.to {
+		f.ToPath = l.path
+	} else {
+		f.FromPath = l.path
 	}
 	return true
 }
 
-// keep remembers the path f got from line, when line was a path header.
-func (p *pathCache) keep(f *Frame, line string) {
-	if p == nil {
-		return
-	}
-	name, _, _ := strings.Cut(line, ":")
-	switch typedHeader(name) {
-	case hdrToPath:
-		p.toLine, p.to = line, f.ToPath
-	case hdrFromPath:
-		p.fromLine, p.from = line, f.FromPath
-	}
-}
-
 // parseHead parses the start line and header block at the front of data.
-// n is the offset of the body when hasBody, else of the end-line. paths,
-// when not nil, is the Reader's cache of parsed paths.
-func parseHead(data []byte, cfg Config, paths *pathCache) (f *Frame, n int, hasBody bool, err error) {
+// n is the offset of the body when hasBody, else of the end-line. cache,
+// when not nil, is the Reader's.
+func parseHead(data []byte, cfg Config, cache *headerCache) (f *Frame, n int, hasBody bool, err error) {
 	line, pos, err := nextLine(data, 0, cfg)
 	if err != nil {
 		return nil, 0, false, err
@@ -292,16 +278,31 @@ func parseHead(data []byte, cfg Config, paths *pathCache) (f *Frame, n int, hasB
 		if count == cfg.MaxHeaders {
 			return nil, 0, false, ErrHeaderTooLarge
 		}
-		if paths.reuse(f, &h, line) {
-			pos = next
+		pos = next
+		kept := cache.at(count)
+		if kept == nil {
+			if _, err := h.add(f, string(line)); err != nil {
+				return nil, 0, false, err
+			}
 			continue
 		}
-		text := paths.text(count, line)
-		if err := h.add(f, text); err != nil {
+		if kept.text == string(line) {
+			if kept.reusePath(f, &h) {
+				continue
+			}
+		} else {
+			*kept = cachedLine{text: string(line)}
+		}
+		canon, err := h.add(f, kept.text)
+		if err != nil {
 			return nil, 0, false, err
 		}
-		paths.keep(f, text)
-		pos = next
+		switch canon {
+		case hdrToPath:
+			kept.path, kept.to = f.ToPath, true
+		case hdrFromPath:
+			kept.path = f.FromPath
+		}
 	}
 }
 

@@ -86,7 +86,7 @@ func readFrames(r *Reader, uncached bool) readResult {
 	var res readResult
 	for len(res.frames) < 1000 {
 		if uncached {
-			r.paths = pathCache{}
+			r.headers = headerCache{}
 		}
 		f, err := r.ReadFrame()
 		if err != nil {

@@ -18,30 +18,31 @@ var (
 	errHeaderLine  = errors.New("want <name>: <value>")
 )
 
-// add decodes one header line "name: value".
-func (h *headerSet) add(f *Frame, line string) error {
+// add decodes one header line "name: value" and returns the canonical
+// name of a typed header ("" for another).
+func (h *headerSet) add(f *Frame, line string) (canon string, err error) {
 	name, value, ok := strings.Cut(line, ":")
 	if !ok || !isToken(name) {
-		return headerError("header", line, errHeaderLine)
+		return "", headerError("header", line, errHeaderLine)
 	}
 	if !isText(value) {
-		return headerError(name, value, errors.New("control character in value"))
+		return "", headerError(name, value, errors.New("control character in value"))
 	}
 	value = trimSpace(value)
-	canon := typedHeader(name)
+	canon = typedHeader(name)
 	if canon == "" {
 		f.Extra = append(f.Extra, Header{Name: name, Value: value})
-		return nil
+		return "", nil
 	}
 	for i, t := range typedHeaders {
 		if t == canon {
 			if h.seen[i] {
-				return headerError(canon, value, ErrDuplicateHeader)
+				return "", headerError(canon, value, ErrDuplicateHeader)
 			}
 			h.seen[i] = true
 		}
 	}
-	return f.setTyped(canon, value)
+	return canon, f.setTyped(canon, value)
 }
 
 // setTyped decodes the value of a typed header into f.

@@ -11,9 +11,9 @@ const readSize = 32 << 10
 
 // Reader splits MSRP frames off a byte stream, such as one TCP or TLS
 // connection of a session. It reads no further than it must, bounds every
-// frame by its Config, and returns frames whose Body it owns. Frames with
-// the same To-Path or From-Path header line as an earlier frame share that
-// frame's parsed path: paths are read-only.
+// frame by its Config, and returns frames whose Body it owns. A frame
+// with the To-Path or From-Path line of the frame before, in the same
+// place, shares that frame's parsed path: paths are read-only.
 //
 // After an error other than io.EOF the stream is out of step: the Reader
 // returns the same error again and the caller should close the
@@ -26,7 +26,7 @@ type Reader struct {
 	eof bool  // src returned io.EOF
 	err error // sticky decoding or read error
 
-	paths pathCache
+	headers headerCache
 }
 
 // NewReader returns a Reader of src. A zero cfg means the defaults.
@@ -53,7 +53,7 @@ func (r *Reader) ReadFrameBuffered() (*Frame, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	s := frameScanner{paths: &r.paths}
+	s := frameScanner{headers: &r.headers}
 	for {
 		f, n, err := s.scan(r.buf[r.off:], r.cfg)
 		if err == nil {
