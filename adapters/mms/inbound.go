@@ -3,7 +3,6 @@ package mms
 import (
 	"crypto/subtle"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/iwf-gateway/iwf/adapters/mms/mm7"
@@ -29,7 +28,7 @@ func (v *VASP) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer v.inflight.Done()
-	body, err := readBounded(r.Body, r.ContentLength, v.cfg.MaxMessageBytes)
+	body, err := mm7.ReadBody(r.Body, r.ContentLength, v.cfg.MaxMessageBytes)
 	if err != nil {
 		if errors.Is(err, mm7.ErrTooLarge) {
 			v.log.Warn("mms: inbound request refused: too large", "remote", r.RemoteAddr, "limit", v.cfg.MaxMessageBytes)
@@ -130,28 +129,4 @@ func (v *VASP) authorized(r *http.Request) bool {
 	u := subtle.ConstantTimeCompare([]byte(user), []byte(v.cfg.InboundUsername))
 	p := subtle.ConstantTimeCompare([]byte(pass), []byte(v.cfg.InboundPassword))
 	return u&p == 1
-}
-
-// readBounded reads at most limit bytes of body; more is mm7.ErrTooLarge.
-func readBounded(body io.Reader, contentLength int64, limit int) ([]byte, error) {
-	if contentLength > int64(limit) {
-		return nil, mm7.ErrTooLarge
-	}
-	if contentLength >= 0 {
-		// net/http ends the body after Content-Length bytes: read them
-		// into a buffer of that size, not one grown by doubling.
-		b := make([]byte, contentLength)
-		if _, err := io.ReadFull(body, b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > limit {
-		return nil, mm7.ErrTooLarge
-	}
-	return b, nil
 }

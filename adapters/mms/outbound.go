@@ -138,7 +138,7 @@ func (v *VASP) exchange(ctx context.Context, op mm7.Operation, attachments []mm7
 // readAnswer decodes the relay's HTTP answer. An MM7 body wins over the
 // HTTP status (RSErrorRsp comes with 500).
 func (v *VASP) readAnswer(name string, hrsp *http.Response) (mm7.Operation, error) {
-	rb, rerr := readBounded(hrsp.Body, -1, v.cfg.MaxMessageBytes)
+	rb, rerr := mm7.ReadBody(hrsp.Body, -1, v.cfg.MaxMessageBytes)
 	var msg mm7.Message
 	derr := rerr
 	if rerr == nil {

@@ -3,6 +3,7 @@ package mm7
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"mime"
 	"strings"
 
@@ -38,6 +39,32 @@ func (m *Message) Content() *Part {
 		i = 0
 	}
 	return &m.Attachments[i]
+}
+
+// ReadBody reads an MM7 HTTP body of at most limit bytes; a longer one is
+// ErrTooLarge. A body with a Content-Length (contentLength >= 0) is read
+// into a buffer of that size: body must end there, as net/http's does.
+func ReadBody(body io.Reader, contentLength int64, limit int) ([]byte, error) {
+	if contentLength > int64(limit) {
+		return nil, ErrTooLarge
+	}
+	if contentLength >= 0 {
+		// net/http ends the body after Content-Length bytes: read them
+		// into a buffer of that size, not one grown by doubling.
+		b := make([]byte, contentLength)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limit {
+		return nil, ErrTooLarge
+	}
+	return b, nil
 }
 
 // Decode parses an MM7 HTTP body with the default Limits.

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -220,11 +219,14 @@ func (r *Relay) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	body, err := readBody(req)
-	if err != nil {
+	body, err := mm7.ReadBody(req.Body, req.ContentLength, mm7.DefaultMaxSize)
+	if err != nil && !errors.Is(err, mm7.ErrTooLarge) {
 		return
 	}
-	msg, err := mm7.Decode(req.Header.Get("Content-Type"), body)
+	var msg mm7.Message
+	if err == nil {
+		msg, err = mm7.Decode(req.Header.Get("Content-Type"), body)
+	}
 	if err != nil {
 		var de *mm7.DecodeError
 		status := mm7.StatusValidationError
@@ -355,16 +357,4 @@ func (r *Relay) write(w http.ResponseWriter, httpStatus int, txID string, op mm7
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(httpStatus)
 	_, _ = w.Write(body)
-}
-
-// readBody reads a request body of at most mm7.DefaultMaxSize+1 bytes
-// (one more is refused by Decode), into a buffer of its Content-Length
-// when it has one.
-func readBody(req *http.Request) ([]byte, error) {
-	if n := req.ContentLength; n >= 0 && n <= mm7.DefaultMaxSize {
-		b := make([]byte, n)
-		_, err := io.ReadFull(req.Body, b)
-		return b, err
-	}
-	return io.ReadAll(io.LimitReader(req.Body, mm7.DefaultMaxSize+1))
 }
