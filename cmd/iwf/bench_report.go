@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"slices"
 	"strings"
 	"syscall"
@@ -17,7 +16,6 @@ import (
 // benchSMSResult is everything one run of `iwf bench sms` measured.
 type benchSMSResult struct {
 	Options benchSMSOptions
-	sipAddr *net.UDPAddr
 
 	Load  loadStats   // what the load generator saw
 	Check submitCheck // accepted numbers against submits
