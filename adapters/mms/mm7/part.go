@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"mime/quotedprintable"
+	"slices"
 	"strings"
 	"sync"
 
@@ -180,10 +181,7 @@ const maxPooledScratch = 4 << 20
 func decodeBase64(content []byte) ([]byte, error) {
 	scratch := base64Scratch.Get().(*[]byte)
 	defer base64Scratch.Put(scratch)
-	clean := (*scratch)[:0]
-	if cap(clean) > maxPooledScratch {
-		clean = nil // kept only up to a bound; a bigger one goes to the collector
-	}
+	clean := slices.Grow((*scratch)[:0], len(content))
 	for rest := content; len(rest) > 0; {
 		if len(rest) >= base64LineChars+2 && rest[base64LineChars] == '\r' && rest[base64LineChars+1] == '\n' {
 			// The usual line: 76 characters and CRLF. Should a shorter
