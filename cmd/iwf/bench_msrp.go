@@ -511,7 +511,7 @@ func (b *msrpBench) measureFiles(ctx context.Context, child *iwfChild, clients [
 	wg.Wait()
 	res.measure(pid, mark)
 	res.BenchCPU = selfCPU() - self
-	res.Check = b.checkArrivals(tally.delivered)
+	res.Check = b.rec.check(func(n int) bool { return tally.delivered[n] })
 	res.Damaged, res.Others = int(b.damaged.Load()), int(b.others.Load())
 	res.Arrivals = int(b.rec.total.Load())
 	res.ArrivalSpan = time.Duration(b.rec.last.Load() - b.rec.first.Load())
@@ -563,26 +563,6 @@ func (b *msrpBench) sendFile(ctx context.Context, ep *sip.Endpoint, n int) (send
 	}
 	sendErr = s.Send(ctx, &sip.SessionMessage{ContentType: "image/jpeg", Body: b.file, SuccessReport: true})
 	return sendErr, s.Close(ctx)
-}
-
-// checkArrivals compares the delivered files with what reached the
-// relay.
-func (b *msrpBench) checkArrivals(delivered []bool) submitCheck {
-	var c submitCheck
-	for n, ok := range delivered {
-		k := int(b.rec.seen[n].Load())
-		switch {
-		case k > 0:
-			c.Unique++
-			c.Repeats += k - 1
-			if !ok {
-				c.Unexpected++
-			}
-		case ok:
-			c.Lost++
-		}
-	}
-	return c
 }
 
 // print writes the report of both phases.

@@ -466,7 +466,7 @@ func (r *benchRun) load(ctx context.Context) error {
 		r.res.Anon = max(r.res.Anon, usage[i].Anon)
 	}
 	r.res.Wall = time.Since(loadStart)
-	r.res.Check = r.rec.check(r.lg, r.res.Load.Sent)
+	r.res.Check = r.rec.check(func(n int) bool { return n < r.res.Load.Sent && r.lg.final[n].Load() == 202 })
 	r.res.collectSMSC(r.sim, r.rec, r.o.Binds*r.o.Instances)
 	if r.kafka != nil {
 		r.res.Kafka = r.kafkaReport(ctx, usage, selfCPU()-self)

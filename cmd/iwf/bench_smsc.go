@@ -94,20 +94,21 @@ type submitCheck struct {
 	Unique, Repeats, Lost, Unexpected int
 }
 
-// check compares the accepted numbers (final == 202) with the submits.
-func (r *submitRecorder) check(lg *loadGen, sent int) submitCheck {
+// check compares the numbers for which accepted is true (a load
+// generator's final 202, a delivered file) with the submits.
+func (r *submitRecorder) check(accepted func(n int) bool) submitCheck {
 	var c submitCheck
 	for n := range len(r.seen) {
 		k := int(r.seen[n].Load())
-		accepted := n < sent && lg.final[n].Load() == 202
+		ok := accepted(n)
 		switch {
 		case k > 0:
 			c.Unique++
 			c.Repeats += k - 1
-			if !accepted {
+			if !ok {
 				c.Unexpected++
 			}
-		case accepted:
+		case ok:
 			c.Lost++
 		}
 	}
