@@ -55,14 +55,9 @@ func checkEntry(e *journal.Entry) (reason string, err error) {
 	return reason, ErrInvalidEntry
 }
 
-// encodeRecord appends the record of e (which checkEntry accepted) to dst.
-// A zero e.Time is stored as 0 for the writer to patch.
-func encodeRecord(dst []byte, e *journal.Entry) []byte {
-	return append(append(encodeHead(dst, e), e.Data...), e.Tail...)
-}
-
-// encodeHead appends the record of e without its data: the fixed fields
-// and the refs.
+// encodeHead appends the record of e (which checkEntry accepted) without
+// its payload: the fixed fields and the refs. A zero e.Time is stored as
+// 0 for the writer to patch; the writer stores the payload after it.
 func encodeHead(dst []byte, e *journal.Entry) []byte {
 	var t int64
 	if !e.Time.IsZero() {

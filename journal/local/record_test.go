@@ -58,3 +58,9 @@ func FuzzRecord(f *testing.F) {
 		}
 	})
 }
+
+// encodeRecord is the whole record of e, as the writer stores it inline:
+// the head, then the payload.
+func encodeRecord(dst []byte, e *journal.Entry) []byte {
+	return append(append(encodeHead(dst, e), e.Data...), e.Tail...)
+}
