@@ -33,6 +33,21 @@ func family(b *strings.Builder, name, typ, help string) {
 	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 }
 
+// scalar is a family of one sample without labels.
+type scalar struct {
+	name, help string
+	v          int64
+}
+
+// writeScalars writes each of ss as a family of type typ with its sample,
+// in order.
+func writeScalars(b *strings.Builder, typ string, ss []scalar) {
+	for _, s := range ss {
+		family(b, s.name, typ, s.help)
+		sample(b, s.name, nil, s.v)
+	}
+}
+
 func sample(b *strings.Builder, name string, labels []string, v int64) {
 	b.WriteString(name)
 	if len(labels) > 0 {
@@ -59,10 +74,7 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool, cc consoleCo
 	}
 	writeEventCounts(b, st.Outcomes)
 	writeLatencies(b, st.Latencies)
-	for _, c := range []struct {
-		name, help string
-		v          int64
-	}{
+	writeScalars(b, "counter", []scalar{
 		{"iwf_duplicates_total", "Repeats recognised and dropped.", st.Duplicates},
 		{"iwf_rejected_total", "Inputs refused with a protocol error.", st.Rejected},
 		{"iwf_sms_segments_submitted_total", "submit_sm accepted by SMSCs.", st.Segments},
@@ -80,26 +92,17 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool, cc consoleCo
 		{"iwf_events_dropped_total", "Events a slow subscriber (the console) missed; the pipeline never waits.", st.EventsDropped},
 		{"iwf_console_frames_dropped_total", "Live rows not sent to a console client that did not keep up.", cc.dropped},
 		{"iwf_chat_delivered_total", "Messages and IMDNs delivered to CPM users inside chat sessions.", st.ChatDelivered},
-	} {
-		family(b, c.name, "counter", c.help)
-		sample(b, c.name, nil, c.v)
-	}
+	})
 	if sh := st.Shared; sh.Shared {
 		family(b, "iwf_partitions_owned", "gauge", "Journal partitions this instance owns now (0 while the instances rebalance).")
 		sample(b, "iwf_partitions_owned", nil, int64(len(sh.Owned)))
-		for _, c := range []struct {
-			name, help string
-			v          int64
-		}{
+		writeScalars(b, "counter", []scalar{
 			{"iwf_letters_sent_total", "Work and reports handed to the instance owning their partition.", sh.LettersSent},
 			{"iwf_reports_forwarded_total", "Reports among the letters sent: receipts and reports on another instance's messages.", sh.ReportsForwarded},
 			{"iwf_letters_handled_total", "Letters taken as the owner of their partition.", sh.LettersHandled},
 			{"iwf_letters_bad_total", "Unreadable letters, logged and dropped.", sh.LettersBad},
 			{"iwf_handed_over_total", "Work let go because its partition moved to another instance.", sh.HandedOver},
-		} {
-			family(b, c.name, "counter", c.help)
-			sample(b, c.name, nil, c.v)
-		}
+		})
 	}
 	family(b, "iwf_queue_depth", "gauge", "Messages waiting for delivery, by route.")
 	for _, q := range st.Queues {
@@ -116,20 +119,14 @@ func writeMetrics(b *strings.Builder, st gateway.Stats, ready bool, cc consoleCo
 			sample(b, "iwf_route_links", []string{label("route", q.Route), label("state", "all")}, int64(q.Links))
 		}
 	}
-	for _, g := range []struct {
-		name, help string
-		v          int64
-	}{
+	writeScalars(b, "gauge", []scalar{
 		{"iwf_scheduled_timers", "Retries and expiries waiting for their time (the retry backlog).", int64(st.ScheduledTimers)},
 		{"iwf_awaiting_receipts", "Messages submitted and waiting for a report.", st.AwaitingReceipts},
 		{"iwf_mo_reassembly_pending", "MO messages being reassembled.", int64(st.PendingFragments)},
 		{"iwf_chat_sessions", "Live chat sessions between CPM users and legacy users.", int64(st.ChatSessions)},
 		{"iwf_console_clients", "Websocket clients of the console.", int64(cc.clients)},
 		{"iwf_ready", "Whether iwf is ready.", boolInt(ready)},
-	} {
-		family(b, g.name, "gauge", g.help)
-		sample(b, g.name, nil, g.v)
-	}
+	})
 }
 
 func writeEventCounts(b *strings.Builder, outcomes []gateway.OutcomeCount) {
