@@ -85,49 +85,63 @@ const (
 	letterBatchBytes = 512 << 10
 )
 
+// laneLetter is a letter taken from a lane with what decoding its data
+// gave: each letter is decoded once, however it is then handled.
+type laneLetter struct {
+	journal.Letter
+	lt  *letter
+	err error
+}
+
+// decodedLetter decodes l.
+func decodedLetter(l journal.Letter) laneLetter {
+	lt, err := decodeLetter(l.Data)
+	return laneLetter{Letter: l, lt: lt, err: err}
+}
+
 // runLane handles the letters of one lane in order until it is closed.
 // Create letters of one partition that wait together are written in one
 // PutIn: one produce for many accepted messages, where a letter each
 // made the partition's owner the bottleneck of a busy recipient.
 func (g *Gateway) runLane(popCtx, attemptCtx context.Context, lane <-chan journal.Letter) {
-	var next *journal.Letter // taken from the lane, not yet handled
+	var next *laneLetter // taken from the lane, not yet handled
 	for {
-		var l journal.Letter
+		var l laneLetter
 		if next != nil {
 			l, next = *next, nil
 		} else {
-			var ok bool
-			if l, ok = <-lane; !ok {
+			m, ok := <-lane
+			if !ok {
 				return
 			}
+			l = decodedLetter(m)
 		}
 		if popCtx.Err() != nil {
 			continue // left undone: delivered again to the next owner
 		}
-		lt, err := decodeLetter(l.Data)
-		if err != nil || lt.kind != letterCreate {
+		if l.err != nil || l.lt.kind != letterCreate {
 			g.takeLetter(popCtx, attemptCtx, l)
 			continue
 		}
-		batch, letters, size := []*letter{lt}, []journal.Letter{l}, len(l.Data)
+		letters, size := []laneLetter{l}, len(l.Data)
 	drain:
-		for len(batch) < letterBatch && size < letterBatchBytes {
+		for len(letters) < letterBatch && size < letterBatchBytes {
 			select {
 			case m, ok := <-lane:
 				if !ok {
 					break drain
 				}
-				mt, err := decodeLetter(m.Data)
-				if err != nil || mt.kind != letterCreate || m.Partition != l.Partition {
-					next = &m
+				d := decodedLetter(m)
+				if d.err != nil || d.lt.kind != letterCreate || m.Partition != l.Partition {
+					next = &d
 					break drain
 				}
-				batch, letters, size = append(batch, mt), append(letters, m), size+len(m.Data)
+				letters, size = append(letters, d), size+len(m.Data)
 			default:
 				break drain
 			}
 		}
-		if len(batch) == 1 || !g.takeCreates(popCtx, attemptCtx, l.Partition, batch, letters) {
+		if len(letters) == 1 || !g.takeCreates(popCtx, attemptCtx, l.Partition, letters) {
 			for _, m := range letters {
 				g.takeLetter(popCtx, attemptCtx, m)
 			}
@@ -139,7 +153,7 @@ func (g *Gateway) runLane(popCtx, attemptCtx context.Context, lane <-chan journa
 // partition p in one PutIn and reports whether it did; when it did not,
 // the caller takes them one by one (with their retries). Repeats are
 // dropped as createIn drops them, within the batch too.
-func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, batch []*letter, letters []journal.Letter) bool {
+func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, letters []laneLetter) bool {
 	c := g.cluster
 	if !c.awaitRestored(popCtx, p) {
 		return true // left undone
@@ -150,8 +164,8 @@ func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, batch [
 		entries []journal.Entry
 		seen    = map[string]bool{}
 	)
-	for i, lt := range batch {
-		cr := &lt.create
+	for i, l := range letters {
+		cr := &l.lt.create
 		fresh, err := g.freshCreation(attemptCtx, p, cr)
 		if err != nil {
 			return false
@@ -200,15 +214,15 @@ func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, batch [
 // partition moves (left for the next owner) or popCtx ends (left undone).
 // A journal failure is retried with back-off: later letters of the lane
 // wait, which keeps each partition's letters in order.
-func (g *Gateway) takeLetter(popCtx, attemptCtx context.Context, l journal.Letter) {
+func (g *Gateway) takeLetter(popCtx, attemptCtx context.Context, l laneLetter) {
 	c := g.cluster
-	lt, err := decodeLetter(l.Data)
-	if err != nil {
+	if l.err != nil {
 		c.lettersBad.Add(1)
-		g.log.Error("unreadable letter dropped", "partition", l.Partition, "bytes", len(l.Data), "err", err)
+		g.log.Error("unreadable letter dropped", "partition", l.Partition, "bytes", len(l.Data), "err", l.err)
 		l.Done()
 		return
 	}
+	lt := l.lt
 	if lt.kind == letterCreate && !c.awaitRestored(popCtx, l.Partition) {
 		return // left undone
 	}
