@@ -132,11 +132,7 @@ func (j *Journal) Get(ctx context.Context, seq uint64) (journal.Entry, error) {
 	}
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	e := j.v.getLocked(seq)
-	if e == nil {
-		return journal.Entry{}, journal.ErrNotFound
-	}
-	return e.toEntry(), nil
+	return j.v.entryLocked(seq)
 }
 
 // Lookup returns the Seq a ref is bound to, or journal.ErrNotFound. Refs
@@ -147,11 +143,7 @@ func (j *Journal) Lookup(ctx context.Context, ref string) (uint64, error) {
 	}
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	b, ok := j.v.bindings[ref]
-	if !ok {
-		return 0, journal.ErrNotFound
-	}
-	return b.seq, nil
+	return j.v.lookupLocked(ref)
 }
 
 // scanChunk is the most entries Scan copies under one read lock.
@@ -163,15 +155,25 @@ const scanChunk = 256
 // the read lock and calls fn without it, so fn may call Put; an entry
 // changed during the Scan is seen as it was when its chunk was copied.
 func (j *Journal) Scan(ctx context.Context, state journal.State, after uint64, fn func(journal.Entry) error) error {
-	if state < journal.Open || state > journal.Dead {
-		return fmt.Errorf("%w: scan of state %d", ErrInvalidEntry, state)
+	if err := checkScanState(state); err != nil {
+		return err
 	}
 	return scanChunks(after, func(after uint64) ([]journal.Entry, error) {
 		if err := j.readable(ctx); err != nil {
 			return nil, err
 		}
-		return j.scanChunk(state, after), nil
+		j.mu.RLock()
+		defer j.mu.RUnlock()
+		return j.v.scanChunkLocked(state, after), nil
 	}, fn)
+}
+
+// checkScanState reports a state Scan cannot scan.
+func checkScanState(state journal.State) error {
+	if state < journal.Open || state > journal.Dead {
+		return fmt.Errorf("%w: scan of state %d", ErrInvalidEntry, state)
+	}
+	return nil
 }
 
 // scanChunks calls fn for every entry of the chunks next returns, each
@@ -197,19 +199,6 @@ func scanChunks(after uint64, next func(after uint64) ([]journal.Entry, error), 
 		}
 		after = chunk[len(chunk)-1].Seq
 	}
-}
-
-func (j *Journal) scanChunk(state journal.State, after uint64) []journal.Entry {
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	var chunk []journal.Entry
-	j.v.index[state].Ascend(after, func(seq uint64) bool {
-		if e := j.v.getLocked(seq); e != nil {
-			chunk = append(chunk, e.toEntry())
-		}
-		return len(chunk) < scanChunk
-	})
-	return chunk
 }
 
 // readable checks ctx and that the journal is not closed.

@@ -118,11 +118,7 @@ func (s *Snapshot) Get(ctx context.Context, seq uint64) (journal.Entry, error) {
 	if err := s.readableLocked(ctx); err != nil {
 		return journal.Entry{}, err
 	}
-	e := s.v.getLocked(seq)
-	if e == nil {
-		return journal.Entry{}, journal.ErrNotFound
-	}
-	return e.toEntry(), nil
+	return s.v.entryLocked(seq)
 }
 
 // Lookup returns the Seq a ref is bound to, or journal.ErrNotFound.
@@ -132,37 +128,24 @@ func (s *Snapshot) Lookup(ctx context.Context, ref string) (uint64, error) {
 	if err := s.readableLocked(ctx); err != nil {
 		return 0, err
 	}
-	b, ok := s.v.bindings[ref]
-	if !ok {
-		return 0, journal.ErrNotFound
-	}
-	return b.seq, nil
+	return s.v.lookupLocked(ref)
 }
 
 // Scan calls fn for each entry in state with Seq > after, in Seq order
 // across every partition, until fn returns an error; journal.ErrStop
 // ends it with nil.
 func (s *Snapshot) Scan(ctx context.Context, state journal.State, after uint64, fn func(journal.Entry) error) error {
-	if state < journal.Open || state > journal.Dead {
-		return fmt.Errorf("%w: scan of state %d", ErrInvalidEntry, state)
+	if err := checkScanState(state); err != nil {
+		return err
 	}
-	return scanChunks(after, func(after uint64) ([]journal.Entry, error) { return s.scanChunk(ctx, state, after) }, fn)
-}
-
-func (s *Snapshot) scanChunk(ctx context.Context, state journal.State, after uint64) ([]journal.Entry, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.readableLocked(ctx); err != nil {
-		return nil, err
-	}
-	var chunk []journal.Entry
-	s.v.index[state].Ascend(after, func(seq uint64) bool {
-		if e := s.v.getLocked(seq); e != nil {
-			chunk = append(chunk, e.toEntry())
+	return scanChunks(after, func(after uint64) ([]journal.Entry, error) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if err := s.readableLocked(ctx); err != nil {
+			return nil, err
 		}
-		return len(chunk) < scanChunk
-	})
-	return chunk, nil
+		return s.v.scanChunkLocked(state, after), nil
+	}, fn)
 }
 
 // Put fails with ErrReadOnly: a snapshot never writes.

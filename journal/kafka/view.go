@@ -103,6 +103,39 @@ func (v *view) getLocked(seq uint64) *entry {
 	return p.entries[seq]
 }
 
+// entryLocked returns a copy of the entry with seq of a served
+// partition, or journal.ErrNotFound. Read lock suffices.
+func (v *view) entryLocked(seq uint64) (journal.Entry, error) {
+	e := v.getLocked(seq)
+	if e == nil {
+		return journal.Entry{}, journal.ErrNotFound
+	}
+	return e.toEntry(), nil
+}
+
+// lookupLocked returns the Seq ref is bound to, or journal.ErrNotFound.
+// Read lock suffices.
+func (v *view) lookupLocked(ref string) (uint64, error) {
+	b, ok := v.bindings[ref]
+	if !ok {
+		return 0, journal.ErrNotFound
+	}
+	return b.seq, nil
+}
+
+// scanChunkLocked copies up to scanChunk entries in state with Seq >
+// after, of served partitions, in Seq order. Read lock suffices.
+func (v *view) scanChunkLocked(state journal.State, after uint64) []journal.Entry {
+	var chunk []journal.Entry
+	v.index[state].Ascend(after, func(seq uint64) bool {
+		if e := v.getLocked(seq); e != nil {
+			chunk = append(chunk, e.toEntry())
+		}
+		return len(chunk) < scanChunk
+	})
+	return chunk
+}
+
 // anyLocked returns the entry with seq, served or still being rebuilt,
 // or nil. Read lock suffices.
 func (v *view) anyLocked(seq uint64) *entry {
