@@ -402,17 +402,7 @@ func answerText(err error) string {
 	if !errors.As(err, &me) {
 		return err.Error()
 	}
-	s := fmt.Sprintf("MSRP %03d", int(me.Code))
-	if t := me.Code.Text(); t != "" {
-		s += " " + t
-	}
-	if me.Comment != "" && me.Comment != me.Code.Text() {
-		s += " (" + me.Comment + ")"
-	}
-	if me.Report {
-		s += " in REPORT"
-	}
-	return s
+	return "MSRP " + me.Status()
 }
 
 // answerTally counts failed sessions by what iwf answered.

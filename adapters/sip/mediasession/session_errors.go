@@ -65,7 +65,15 @@ type SendError struct {
 // Error returns e.g. "mediasession: message m123: status 413 Stop sending
 // message".
 func (e *SendError) Error() string {
-	s := fmt.Sprintf("mediasession: message %s: status %03d", e.MessageID, int(e.Code))
+	return "mediasession: message " + e.MessageID + ": status " + e.Status()
+}
+
+// Status returns the refusal without the message id, e.g. "413 Stop
+// sending message (too large) in REPORT": the code in three digits, its
+// text, the peer's comment when it says more, and " in REPORT" when it
+// came in one.
+func (e *SendError) Status() string {
+	s := fmt.Sprintf("%03d", int(e.Code))
 	if t := e.Code.Text(); t != "" {
 		s += " " + t
 	}
