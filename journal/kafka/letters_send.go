@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -24,9 +23,8 @@ const (
 // sendRequest is one Send waiting for its partition's sender.
 type sendRequest struct {
 	value []byte
-	claim atomic.Int32  // claimPending, claimTaken or claimAbandoned, as putRequest
-	done  chan error    // buffered; the produce outcome
-	acked chan struct{} // closed when the produce is acknowledged
+	claim atomic.Int32 // claimPending, claimTaken or claimAbandoned, as putRequest
+	done  chan error   // buffered; the produce outcome
 }
 
 // Send writes data as a letter to partition p of the letters topic,
@@ -55,47 +53,22 @@ func (j *Journal) Send(ctx context.Context, p int, data []byte) error {
 	}
 	req := &sendRequest{
 		value: appendLetter(make([]byte, 0, letterHeaderLen+len(data)), letterRecord{sender: j.id, data: data}),
-		done:  make(chan error, 1), acked: make(chan struct{}),
+		done:  make(chan error, 1),
 	}
 	wctx, cancel := context.WithTimeout(ctx, j.cfg.WriteTimeout)
 	defer cancel()
-	err := j.enqueueLetter(wctx, p, req)
+	// The queue of a letters partition is never given away. A sender
+	// answers done as soon as the produce is acknowledged: there is no
+	// earlier acknowledgement to wait for.
+	err := enqueue(wctx, j, j.sendQueues[p], nil, req)
 	if err == nil {
-		err = awaitLetter(wctx, req)
+		err = awaitClaimed(wctx, &req.claim, req.done, nil)
 	}
-	switch {
-	case err == nil:
-		j.stats.lettersSent.Add(1)
-		return nil
-	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnavailable):
-		return fmt.Errorf("%w: letter not acknowledged within write_timeout %v", ErrUnavailable, j.cfg.WriteTimeout)
+	if err != nil {
+		return j.writeTimedOut(ctx, err, "letter not acknowledged")
 	}
-	return err
-}
-
-// enqueueLetter hands req to the sender of partition p unless the journal
-// is closed or ctx ends.
-func (j *Journal) enqueueLetter(ctx context.Context, p int, req *sendRequest) error {
-	j.putMu.RLock()
-	defer j.putMu.RUnlock()
-	if j.closed {
-		return journal.ErrClosed
-	}
-	select {
-	case j.sendQueues[p] <- req:
-		return nil
-	case <-j.closing:
-		return journal.ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// awaitLetter waits for req's outcome: ctx ending abandons it unless its
-// sender took it already, and then the produce (bounded by
-// Config.WriteTimeout) decides.
-func awaitLetter(ctx context.Context, req *sendRequest) error {
-	return awaitClaimed(ctx, &req.claim, req.done, req.acked)
+	j.stats.lettersSent.Add(1)
+	return nil
 }
 
 // startSenders starts the sender of every partition of the letters topic;
@@ -189,9 +162,6 @@ func (j *Journal) sendBatch(p int, batch []*sendRequest) {
 			failed = j.produceLetters(p, part)
 		}
 		for _, r := range part {
-			if failed == nil {
-				close(r.acked)
-			}
 			r.done <- failed
 		}
 	}

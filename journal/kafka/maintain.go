@@ -135,7 +135,7 @@ func (j *Journal) rewriteRequests(p *partition, cutoff time.Time, limit int) []*
 func (j *Journal) submitRewrite(p *partition, req *putRequest) (int, error) {
 	ctx, cancel := context.WithTimeout(j.bg, j.cfg.WriteTimeout)
 	defer cancel()
-	err := j.enqueue(ctx, p, req)
+	err := enqueue(ctx, j, p.queue, p.gone, req)
 	if err == nil {
 		err = j.await(ctx, req)
 	}

@@ -96,7 +96,7 @@ func (j *Journal) put(ctx context.Context, target int, entries []journal.Entry) 
 	for {
 		p, err := j.own.route(wctx, j.closing, want, entries)
 		if err == nil {
-			err = j.enqueue(wctx, p, req)
+			err = enqueue(wctx, j, p.queue, p.gone, req)
 		}
 		if err == nil {
 			err = j.await(wctx, req)
@@ -111,11 +111,20 @@ func (j *Journal) put(ctx context.Context, target int, entries []journal.Entry) 
 			}
 			j.stats.puts.Add(1)
 			return nil
-		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnavailable):
-			return fmt.Errorf("%w: no owned partition, or no acknowledgement, within write_timeout %v", ErrUnavailable, j.cfg.WriteTimeout)
 		}
-		return err
+		return j.writeTimedOut(ctx, err, "no owned partition, or no acknowledgement,")
 	}
+}
+
+// writeTimedOut returns err of a write bounded by Config.WriteTimeout
+// within ctx, or ErrUnavailable saying what did not happen in time when
+// that bound ended it (not ctx, and not a produce that failed with
+// ErrUnavailable already).
+func (j *Journal) writeTimedOut(ctx context.Context, err error, what string) error {
+	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%w: %s within write_timeout %v", ErrUnavailable, what, j.cfg.WriteTimeout)
+	}
+	return err
 }
 
 // checkPut validates entries and returns the partition they must go to
@@ -164,18 +173,20 @@ func checkEntry(e *journal.Entry) (reason string, err error) {
 	return reason, ErrInvalidEntry
 }
 
-// enqueue hands req to p's writer unless the journal is closed, p was
-// given away or ctx ends.
-func (j *Journal) enqueue(ctx context.Context, p *partition, req *putRequest) error {
+// enqueue hands req to the writer reading q (a partition writer's or a
+// letters sender's) unless the journal is closed, gone is closed (the
+// partition was given away: errRequeue; nil for a queue that is never
+// given away) or ctx ends.
+func enqueue[R any](ctx context.Context, j *Journal, q chan<- R, gone <-chan struct{}, req R) error {
 	j.putMu.RLock()
 	defer j.putMu.RUnlock()
 	if j.closed {
 		return journal.ErrClosed
 	}
 	select {
-	case p.queue <- req:
+	case q <- req:
 		return nil
-	case <-p.gone:
+	case <-gone:
 		return errRequeue
 	case <-j.closing:
 		return journal.ErrClosed
@@ -193,7 +204,7 @@ func (j *Journal) await(ctx context.Context, req *putRequest) error {
 // whose writer claims it before producing: if ctx ends before the claim,
 // the write is abandoned and ctx's error returned; once claimed, the
 // produce decides (done), or its acknowledgement (acked) if it comes
-// first.
+// first. acked is nil for a write whose done is its acknowledgement.
 func awaitClaimed(ctx context.Context, claim *atomic.Int32, done <-chan error, acked <-chan struct{}) error {
 	select {
 	case err := <-done:
