@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -160,18 +159,9 @@ func closeChats(ctx context.Context, sessions []*sip.OutSession, timeout time.Du
 // liveChats is iwf's count of live chat sessions with legacy users, from
 // its console's /api/stats; -1 when it does not report one.
 func liveChats(ctx context.Context, console string) int {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+console+"/api/stats", nil)
-	if err != nil {
-		return -1
-	}
-	req.Header.Set("Authorization", "Bearer "+benchConsoleToken)
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
+	c := &consoleClient{base: "http://" + console, token: benchConsoleToken, http: &http.Client{Timeout: 5 * time.Second}}
 	var st struct{ ChatSessions *int }
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.ChatSessions == nil {
+	if c.call(ctx, http.MethodGet, "/api/stats", nil, &st) != nil || st.ChatSessions == nil {
 		return -1
 	}
 	return *st.ChatSessions
