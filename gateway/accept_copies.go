@@ -56,23 +56,23 @@ func (g *Gateway) acceptCopies(ctx context.Context, msg cpm.Message, from cpm.Ad
 		return nil
 	}
 	// The copies differ only in their recipient: the first says whether
-	// they fit the journal. Its entry is the one written here, or, on a
-	// shared journal, a probe (placeCopies encodes per partition).
-	first := entryOf(items[0], journal.Open)
+	// they fit the journal. The entries are the ones written here, or, on
+	// a shared journal, those of the creations (placeCopies sets their
+	// refs per partition).
+	entries := make([]journal.Entry, len(items))
+	entries[0] = entryOf(items[0], journal.Open)
 	if key != "" {
-		first.Refs = []string{key}
+		entries[0].Refs = []string{key}
 	}
-	if reason, tooLarge := journal.EntryProblem(&first); tooLarge {
+	if reason, tooLarge := journal.EntryProblem(&entries[0]); tooLarge {
 		g.stats.rejected.Add(1)
 		return fmt.Errorf("%w: %s", errTooLargeToJournal, reason)
 	}
-	if g.cluster != nil {
-		return g.placeCopies(ctx, items, origin, key, start)
-	}
-	entries := make([]journal.Entry, len(items))
-	entries[0] = first
 	for i, it := range items[1:] {
 		entries[i+1] = entryOf(it, journal.Open)
+	}
+	if g.cluster != nil {
+		return g.placeCopies(ctx, items, entries, origin, key, start)
 	}
 	if err := g.put(ctx, entries); err != nil {
 		g.stats.journalErrors.Add(1)
@@ -93,27 +93,31 @@ func (g *Gateway) acceptCopies(ctx context.Context, msg cpm.Message, from cpm.Ad
 	return nil
 }
 
-// placeCopies creates the copies of one input in the partitions of their
-// recipients: one write per partition, each by the partition's owner.
-// When the copies span several partitions, each partition's share has its
-// own dedupe ref (key@partition), so an input sent again after a partial
-// failure creates only the shares that are missing.
-func (g *Gateway) placeCopies(ctx context.Context, items []*item, origin, key string, start time.Time) error {
+// placeCopies creates the copies of one input, items with their entries,
+// in the partitions of their recipients: one write per partition, each by
+// the partition's owner. When the copies span several partitions, each
+// partition's share has its own dedupe ref (key@partition), so an input
+// sent again after a partial failure creates only the shares that are
+// missing.
+func (g *Gateway) placeCopies(ctx context.Context, items []*item, entries []journal.Entry, origin, key string, start time.Time) error {
 	var window time.Duration
 	if origin == NetworkMMS {
 		window = g.cfg.MODedupeWindow
 	}
-	shares := map[int][]*item{}
+	shares := map[int]*creation{}
 	var order []int
-	for _, it := range items {
+	for i, it := range items {
 		p := g.cluster.j.PartitionFor(g.canonicalAddress(string(it.msg.To)))
-		if _, ok := shares[p]; !ok {
+		c := shares[p]
+		if c == nil {
+			c = &creation{once: key, window: window, start: start}
+			shares[p] = c
 			order = append(order, p)
 		}
-		shares[p] = append(shares[p], it)
+		c.items, c.entries = append(c.items, it), append(c.entries, entries[i])
 	}
 	for _, p := range order {
-		c := &creation{once: key, window: window, items: shares[p], start: start}
+		c := shares[p]
 		if key != "" && len(order) > 1 {
 			c.once = key + "@" + strconv.Itoa(p)
 		}

@@ -20,6 +20,13 @@ func (w *recordWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
 func (w *recordWriter) byte(v uint8)     { w.b = append(w.b, v) }
 func (w *recordWriter) bytes(v []byte)   { w.uvarint(uint64(len(v))); w.b = append(w.b, v...) }
 func (w *recordWriter) string(v string)  { w.uvarint(uint64(len(v))); w.b = append(w.b, v...) }
+
+// joined writes head and tail as one byte string: what bytes writes of
+// their concatenation, without making it.
+func (w *recordWriter) joined(head, tail []byte) {
+	w.uvarint(uint64(len(head) + len(tail)))
+	w.b = append(append(w.b, head...), tail...)
+}
 func (w *recordWriter) time(t time.Time) {
 	if t.IsZero() {
 		w.b = binary.AppendVarint(w.b, math.MinInt64)

@@ -98,7 +98,7 @@ func (g *Gateway) AcceptFromCPM(ctx context.Context, m cpm.Message) error {
 		return sipStatus(413, "Request Entity Too Large: the message with its headers exceeds what iwf journals ("+reason+")")
 	}
 	if g.cluster != nil {
-		c := &creation{once: key, items: []*item{it}, refs: [][]string{{key}}, start: start}
+		c := &creation{once: key, items: []*item{it}, refs: [][]string{{key}}, entries: entries, start: start}
 		if err := g.place(ctx, g.canonicalAddress(string(m.To)), c); err != nil {
 			g.stats.journalErrors.Add(1)
 			g.log.Error("journal: message neither saved nor handed to its owner; answering 503", "err", err)

@@ -79,7 +79,8 @@ func (l *letter) receipt() translate.Receipt {
 //	read reply: route seq id
 //	replay:     route seq id
 //
-// item is an entry's payload (item.marshal).
+// item is an entry's payload (item.marshal; the Data and Tail of the
+// entry the source built, which are the same bytes).
 func encodeLetter(l *letter) ([]byte, error) {
 	w := recordWriter{}
 	w.byte(letterVersion)
@@ -106,7 +107,11 @@ func encodeLetter(l *letter) ([]byte, error) {
 			for _, r := range refs {
 				w.string(r)
 			}
-			w.bytes(it.marshal())
+			if i < len(c.entries) {
+				w.joined(c.entries[i].Data, c.entries[i].Tail) // the item's payload, as marshal writes it
+			} else {
+				w.bytes(it.marshal())
+			}
 		}
 	case letterReceipt:
 		w.string(l.route)

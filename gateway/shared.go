@@ -258,7 +258,12 @@ type creation struct {
 	window time.Duration
 	items  []*item
 	refs   [][]string // refs of each item's entry; nil or one per item
-	start  time.Time  // when the input arrived (latency of the accept)
+	// entries, when the source built them already (to check that they
+	// fit the journal), are the items' entries, their refs aside: they
+	// are written and sent as they are rather than encoded again. Nil
+	// or one per item.
+	entries []journal.Entry
+	start   time.Time // when the input arrived (latency of the accept)
 }
 
 // place creates c in the partition of key: here when this instance owns
@@ -334,13 +339,18 @@ func (g *Gateway) freshCreation(ctx context.Context, p int, c *creation) (bool, 
 }
 
 // creationEntries are the journal entries of c's items, the letter id
-// bound to the first.
+// bound to the first: copies of c.entries with c's refs, or encoded now.
 func creationEntries(c *creation) []journal.Entry {
 	entries := make([]journal.Entry, len(c.items))
 	for i, it := range c.items {
 		var refs []string
 		if i < len(c.refs) {
 			refs = c.refs[i]
+		}
+		if i < len(c.entries) {
+			entries[i] = c.entries[i]
+			entries[i].Refs = refs
+			continue
 		}
 		entries[i] = entryOf(it, journal.Open, refs...)
 	}

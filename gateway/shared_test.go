@@ -1063,6 +1063,43 @@ func TestLetterRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLetterOfBuiltEntries: a creation that carries the entries its source
+// built is sent as the same bytes as one encoded from its items, a body
+// given as an entry's Tail included; and its entries are those items'
+// entries with the creation's refs.
+func TestLetterOfBuiltEntries(t *testing.T) {
+	samples := letterSamples()
+	for _, l := range samples[:2] {
+		big := *samples[0].create.items[0]
+		big.msg.Parts = append(slices.Clone(big.msg.Parts), cpm.Part{ContentType: "image/jpeg", Body: bytes.Repeat([]byte("file"), tailBody/4)})
+		c := l.create
+		c.items = append([]*item{&big}, c.items...)
+		c.refs = append([][]string{{"k"}}, c.refs...)
+		want, err := encodeLetter(&letter{kind: letterCreate, create: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range c.items {
+			c.entries = append(c.entries, entryOf(it, journal.Open, "probe"))
+		}
+		if c.entries[0].Tail == nil {
+			t.Fatal("no Tail in the entry of a large body")
+		}
+		got, err := encodeLetter(&letter{kind: letterCreate, create: c})
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: letter from the entries differs (%v)", c.letterID, err)
+		}
+		entries := creationEntries(&c)
+		c.entries = nil
+		for i, e := range creationEntries(&c) {
+			if !bytes.Equal(entries[i].Payload(), e.Payload()) || !slices.Equal(entries[i].Refs, e.Refs) ||
+				entries[i].Kind != e.Kind || !entries[i].Time.Equal(e.Time) || entries[i].State != e.State {
+				t.Errorf("%s: entry %d differs", c.letterID, i)
+			}
+		}
+	}
+}
+
 // FuzzLetter: whatever decodes re-encodes to bytes that decode to the
 // same letter.
 func FuzzLetter(f *testing.F) {
