@@ -125,6 +125,33 @@ func (q *workQueue) shrink() {
 	}
 }
 
+// dropIf removes, in one pass, the entries whose sequence number match
+// selects, keeping the order of the rest, and returns how many it removed.
+func (q *workQueue) dropIf(match func(seq uint64) bool) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	kept := 0
+	for i := 0; i < q.n; i++ {
+		w := q.buf[(q.head+i)%len(q.buf)]
+		if !match(w.seq) {
+			q.buf[(q.head+kept)%len(q.buf)] = w
+			kept++
+			continue
+		}
+		if w.it != nil {
+			q.hot--
+			q.hotBytes -= bodyBytes(w.it)
+		}
+	}
+	for i := kept; i < q.n; i++ {
+		q.buf[(q.head+i)%len(q.buf)] = work{}
+	}
+	n := q.n - kept
+	q.n = kept
+	q.shrink()
+	return n
+}
+
 // len is the number of queued entries.
 func (q *workQueue) len() int {
 	q.mu.Lock()

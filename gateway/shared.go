@@ -500,17 +500,7 @@ func (g *Gateway) dropWorkOf(parts map[int]bool) int {
 		qs = append(qs, g.imps.q)
 	}
 	for _, q := range qs {
-		for i := q.len(); i > 0; i-- {
-			w, ok := q.tryPop()
-			if !ok {
-				break
-			}
-			if in(w.seq) {
-				n++
-				continue
-			}
-			q.push(w)
-		}
+		n += q.dropIf(in)
 	}
 	return n
 }
