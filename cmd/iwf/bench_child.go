@@ -172,44 +172,31 @@ func procMem(pid int) (rss, peak, anon int64, err error) {
 // failing that, the kernel picks one (bind to port 0 and close).
 func freePort(network string) (int, error) {
 	for range 100 {
-		port := 20000 + mrand.IntN(12000)
-		if bindable(network, port) {
+		if port, err := bindPort(network, 20000+mrand.IntN(12000)); err == nil {
 			return port, nil
 		}
 	}
+	return bindPort(network, 0)
+}
+
+// bindPort binds 127.0.0.1:port for network "udp", else "tcp", closes
+// it again and returns the port it had: port, or the kernel's pick for 0.
+func bindPort(network string, port int) (int, error) {
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		c, err := net.ListenPacket("udp", addr)
 		if err != nil {
 			return 0, err
 		}
 		defer c.Close()
 		return c.LocalAddr().(*net.UDPAddr).Port, nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return 0, err
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// bindable reports whether network can bind 127.0.0.1:port now.
-func bindable(network string, port int) bool {
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", addr)
-		if err != nil {
-			return false
-		}
-		c.Close()
-		return true
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return false
-	}
-	ln.Close()
-	return true
 }
 
 // procWriteBytes is what a process has caused to be written to storage
