@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/iwf-gateway/iwf/adapters/sip"
-	"github.com/iwf-gateway/iwf/translate"
 )
 
 // Chat sessions with legacy users (3GPP TS 29.311 session interworking).
@@ -126,21 +125,7 @@ func (g *Gateway) acceptChat(s *sip.IncomingSession) (sip.MessageHandler, error)
 	// never comes up it ends, and the message goes in pager mode.
 	g.chats.add(pair, s)
 	return func(ctx context.Context, m *sip.SessionMessage) error {
-		r := &sip.Request{
-			CallID: s.CallID + "/" + m.MessageID, RequestURI: s.RequestURI, From: s.From, To: s.To,
-			PAssertedIdentity: s.PAssertedIdentity, ContentType: m.ContentType, Body: m.Body,
-			ConversationID: s.ConversationID, ContributionID: s.ContributionID, Source: s.Source,
-		}
-		msg, rep, isReport, err := translate.FromSIP(r)
-		switch {
-		case err != nil:
-			g.stats.rejected.Add(1)
-			return sipError(err)
-		case isReport:
-			g.log.Debug("IMDN in a chat session taken; the legacy network cannot carry it", "message_id", rep.MessageID, "status", rep.Status)
-			return nil
-		}
-		return g.AcceptFromCPM(ctx, msg)
+		return g.acceptRequest(ctx, sessionRequest(s, m), "IMDN in a chat session taken; the legacy network cannot carry it")
 	}, nil
 }
 

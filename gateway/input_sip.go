@@ -33,15 +33,22 @@ func (g *Gateway) HandleSIP(ctx context.Context, r *sip.Request) error {
 		g.stats.overloaded.Add(1)
 		return &sip.StatusError{Code: 503, Reason: "Service Unavailable: overloaded", Retry: time.Second}
 	}
+	// An IMDN from a CPM user about a message that came from SMS: SMS has
+	// no way to carry it, so it is taken and dropped.
+	return g.acceptRequest(ctx, r, "IMDN from CPM user taken; SMS cannot carry it")
+}
+
+// acceptRequest accepts the message r carries from a CPM user (see
+// AcceptFromCPM). An IMDN, which the legacy network cannot carry, is
+// taken and dropped, logged with the text imdnLog.
+func (g *Gateway) acceptRequest(ctx context.Context, r *sip.Request, imdnLog string) error {
 	m, rep, isReport, err := translate.FromSIP(r)
 	switch {
 	case err != nil:
 		g.stats.rejected.Add(1)
 		return sipError(err)
 	case isReport:
-		// An IMDN from a CPM user about a message that came from SMS: SMS
-		// has no way to carry it, so it is taken and dropped.
-		g.log.Debug("IMDN from CPM user taken; SMS cannot carry it", "message_id", rep.MessageID, "status", rep.Status)
+		g.log.Debug(imdnLog, "message_id", rep.MessageID, "status", rep.Status)
 		return nil
 	}
 	return g.AcceptFromCPM(ctx, m)

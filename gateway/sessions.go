@@ -35,18 +35,23 @@ func (g *Gateway) HandleSession(ctx context.Context, s *sip.IncomingSession) (si
 		filename = s.FileSelector.Name
 	}
 	return func(ctx context.Context, m *sip.SessionMessage) error {
-		r := &sip.Request{
-			CallID: s.CallID + "/" + m.MessageID, RequestURI: s.RequestURI, From: s.From, To: s.To,
-			PAssertedIdentity: s.PAssertedIdentity, ContentType: m.ContentType, Body: m.Body,
-			ConversationID: s.ConversationID, ContributionID: s.ContributionID, Source: s.Source,
-		}
-		msg, err := translate.MessageFromSession(r, filename)
+		msg, err := translate.MessageFromSession(sessionRequest(s, m), filename)
 		if err != nil {
 			g.stats.rejected.Add(1)
 			return sipError(err)
 		}
 		return g.AcceptFromCPM(ctx, msg)
 	}, nil
+}
+
+// sessionRequest is message m of session s as the MESSAGE that would
+// have carried it in pager mode.
+func sessionRequest(s *sip.IncomingSession, m *sip.SessionMessage) *sip.Request {
+	return &sip.Request{
+		CallID: s.CallID + "/" + m.MessageID, RequestURI: s.RequestURI, From: s.From, To: s.To,
+		PAssertedIdentity: s.PAssertedIdentity, ContentType: m.ContentType, Body: m.Body,
+		ConversationID: s.ConversationID, ContributionID: s.ContributionID, Source: s.Source,
+	}
 }
 
 // recipientKnown refuses, before a session is set up, a recipient no
