@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -137,9 +136,7 @@ func (o *ownership) route(ctx context.Context, closing <-chan struct{}, want int
 // pick chooses among n owned partitions for new entries.
 func (o *ownership) pick(entries []journal.Entry, n int) int {
 	if refs := entries[0].Refs; len(refs) > 0 {
-		h := fnv.New32a()
-		h.Write([]byte(refs[0]))
-		return int(h.Sum32() % uint32(n))
+		return partitionFor(refs[0], n)
 	}
 	return int(o.rr.Add(1) % uint64(n))
 }

@@ -53,11 +53,8 @@ type refsPublisher struct {
 
 func newRefsPublisher(j *Journal) *refsPublisher {
 	p := &refsPublisher{
-		j: j, queue: make(chan refsJob, refsQueueLen),
+		j: j, parts: partitionIDs(j.refsParts), queue: make(chan refsJob, refsQueueLen),
 		stopCh: make(chan struct{}), done: make(chan struct{}),
-	}
-	for i := range j.refsParts {
-		p.parts = append(p.parts, i)
 	}
 	go p.run()
 	return p
@@ -237,10 +234,7 @@ func (p *refsPublisher) sendPartition(part int, us []refUpdate) error {
 // bindings, for the life of the journal, and returns once they have read
 // what the topic held when it was called.
 func (j *Journal) startRefsReaders(ctx context.Context) error {
-	parts := make([]int, j.refsParts)
-	for i := range parts {
-		parts[i] = i
-	}
+	parts := partitionIDs(j.refsParts)
 	ranges, err := j.offsets(ctx, j.cfg.refsTopic(), parts)
 	if err != nil {
 		return err
