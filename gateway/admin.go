@@ -209,14 +209,9 @@ func (g *Gateway) replayShared(ctx context.Context, seqs []uint64, route string)
 		}
 		// The replay's id travels with it, so a letter delivered twice
 		// makes one replay.
-		data, err := encodeLetter(&letter{kind: letterReplay, route: route, seq: seq, id: newID()})
-		if err == nil {
-			err = c.j.Send(ctx, p, data)
-		}
-		if err != nil {
+		if err := g.sendLetter(ctx, p, &letter{kind: letterReplay, route: route, seq: seq, id: newID()}); err != nil {
 			return out, fmt.Errorf("entry %d: handing its replay to the instance that owns it: %w", seq, err)
 		}
-		c.lettersSent.Add(1)
 		g.log.Info("replay handed to the owner of the entry", "replay_of_seq", seq, "partition", p)
 	}
 	return out, nil

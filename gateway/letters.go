@@ -25,20 +25,29 @@ const letterLaneDepth = 64
 // journal could not take.
 const letterRetryMax = 5 * time.Second
 
+// sendLetter hands l to the owner of partition p; it is durable when
+// sendLetter returns nil.
+func (g *Gateway) sendLetter(ctx context.Context, p int, l *letter) error {
+	data, err := encodeLetter(l)
+	if err != nil {
+		return err
+	}
+	if err := g.cluster.j.Send(ctx, p, data); err != nil {
+		return err
+	}
+	g.cluster.lettersSent.Add(1)
+	return nil
+}
+
 // forward hands a report on the entry seq to the owner of its partition;
 // tryLater is the source's answer when that fails.
 func (g *Gateway) forward(ctx context.Context, seq uint64, l *letter, tryLater error) error {
 	c := g.cluster
-	data, err := encodeLetter(l)
-	if err == nil {
-		err = c.j.Send(ctx, c.j.PartitionOf(seq), data)
-	}
-	if err != nil {
+	if err := g.sendLetter(ctx, c.j.PartitionOf(seq), l); err != nil {
 		g.stats.journalErrors.Add(1)
 		g.log.Error("journal: report not handed to the owner of its message; asking the peer to retry", "seq", seq, "route", l.route, "err", err)
 		return tryLater
 	}
-	c.lettersSent.Add(1)
 	c.reportsForwarded.Add(1)
 	g.log.Debug("report handed to the owner of its message", "seq", seq, "partition", c.j.PartitionOf(seq), "route", l.route)
 	return nil

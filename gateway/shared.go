@@ -283,14 +283,9 @@ func (g *Gateway) placeIn(ctx context.Context, p int, c *creation) error {
 		}
 	}
 	c.letterID = "l/" + newID()
-	data, err := encodeLetter(&letter{kind: letterCreate, create: *c})
-	if err != nil {
+	if err := g.sendLetter(ctx, p, &letter{kind: letterCreate, create: *c}); err != nil {
 		return err
 	}
-	if err := cl.j.Send(ctx, p, data); err != nil {
-		return err
-	}
-	cl.lettersSent.Add(1)
 	g.log.Debug("new work handed to the owner of its partition", "partition", p, "items", len(c.items), "letter", c.letterID)
 	return nil
 }
