@@ -265,6 +265,22 @@ func launchIWF(l childLaunch) (*iwfChild, error) {
 	return startIWFChild(bin, l.Dir, l.YAML, fmt.Sprintf("127.0.0.1:%d", l.ConsolePort), args, env)
 }
 
+// launchReady launches iwf as l says and waits, at most 30 s, until its
+// /readyz answers; an iwf that does not get ready is stopped.
+func launchReady(ctx context.Context, l childLaunch) (*iwfChild, error) {
+	child, err := launchIWF(l)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := child.waitReady(rctx, "/readyz"); err != nil {
+		_, _ = child.stop(5 * time.Second)
+		return nil, err
+	}
+	return child, nil
+}
+
 // usageMark is iwf's CPU and storage writes when a load starts.
 type usageMark struct {
 	at      time.Time
@@ -457,15 +473,9 @@ journal:
 console:
   listen: "127.0.0.1:%d"
 %s`, dir, spec.Transport, sipPort, spec.MaxBodyBytes, o.NoSync, consolePort, spec.Sections)
-	child, err := launchIWF(childLaunch{Binary: o.Binary, Dir: dir, YAML: yaml, ConsolePort: consolePort,
+	child, err := launchReady(ctx, childLaunch{Binary: o.Binary, Dir: dir, YAML: yaml, ConsolePort: consolePort,
 		CPUProfile: o.CPUProfile, HeapProfile: o.HeapProfile})
 	if err != nil {
-		return nil, nil, err
-	}
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := child.waitReady(rctx, "/readyz"); err != nil {
-		_, _ = child.stop(5 * time.Second)
 		return nil, nil, err
 	}
 	return child, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sipPort}, nil

@@ -343,15 +343,9 @@ func (b *msrpBench) startChild(ctx context.Context, phase, cpuProfile, heapProfi
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, 0, fmt.Errorf("bench: %w", err)
 	}
-	child, err := launchIWF(childLaunch{Binary: b.o.Binary, Dir: dir, YAML: b.configYAML(dir, sipPort, consolePort),
+	child, err := launchReady(ctx, childLaunch{Binary: b.o.Binary, Dir: dir, YAML: b.configYAML(dir, sipPort, consolePort),
 		ConsolePort: consolePort, CPUProfile: cpuProfile, HeapProfile: heapProfile})
 	if err != nil {
-		return nil, 0, err
-	}
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := child.waitReady(rctx, "/readyz"); err != nil {
-		_, _ = child.stop(5 * time.Second)
 		return nil, 0, err
 	}
 	return child, sipPort, nil
