@@ -85,7 +85,7 @@ func (j *Journal) TopicWriter(ctx context.Context, suffix string) (*TopicWriter,
 		log:       j.log.With("topic", topic),
 		bgCancel:  cancel,
 	}
-	n, err := w.ensureTopic(ctx, j.cfg.extraTopicSpec(topic))
+	n, err := w.ensureTopic(ctx, j.cfg.deleteByAgeSpec(topic, j.cfg.Partitions))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -109,14 +109,6 @@ func (c *Config) extraTopic(suffix string) (string, error) {
 		return "", fmt.Errorf("%w: %s is longer than 249 characters", ErrInvalidTopic, topic)
 	}
 	return topic, nil
-}
-
-// extraTopicSpec is the journal topic's spec under another name: records
-// deleted by age, never compacted.
-func (c *Config) extraTopicSpec(topic string) kafka.TopicConfig {
-	spec := c.topicSpecs()[0]
-	spec.Topic = topic
-	return spec
 }
 
 // Topic returns the name of the topic written.

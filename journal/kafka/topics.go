@@ -21,12 +21,12 @@ func (c *Config) commonTopicConfig() []kafka.ConfigEntry {
 	}
 }
 
-// lettersSpec is the letters topic Open creates when it is missing: as
-// many partitions as the journal topic has (partition p of each belongs
-// to the same owner), deleted by age like the journal topic.
-func (c *Config) lettersSpec(partitions int) kafka.TopicConfig {
+// deleteByAgeSpec is a topic of partitions deleted by age, never
+// compacted: the journal topic, the letters topic and the extra topics
+// of a TopicWriter.
+func (c *Config) deleteByAgeSpec(topic string, partitions int) kafka.TopicConfig {
 	return kafka.TopicConfig{
-		Topic: c.lettersTopic(), NumPartitions: partitions, ReplicationFactor: c.Replication,
+		Topic: topic, NumPartitions: partitions, ReplicationFactor: c.Replication,
 		ConfigEntries: append([]kafka.ConfigEntry{
 			{ConfigName: "cleanup.policy", ConfigValue: "delete"},
 			{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(c.TopicRetention.Milliseconds(), 10)},
@@ -34,25 +34,25 @@ func (c *Config) lettersSpec(partitions int) kafka.TopicConfig {
 	}
 }
 
+// lettersSpec is the letters topic Open creates when it is missing: as
+// many partitions as the journal topic has (partition p of each belongs
+// to the same owner), deleted by age like the journal topic.
+func (c *Config) lettersSpec(partitions int) kafka.TopicConfig {
+	return c.deleteByAgeSpec(c.lettersTopic(), partitions)
+}
+
 // topicSpecs returns the journal and refs topics Open creates when they
 // are missing. The journal topic deletes by age (rewrites keep every
 // needed record younger than rewrite_after); the refs topic is
 // compacted: the last binding of each ref, or its tombstone for a while.
 func (c *Config) topicSpecs() []kafka.TopicConfig {
-	common := c.commonTopicConfig()
 	return []kafka.TopicConfig{
-		{
-			Topic: c.journalTopic(), NumPartitions: c.Partitions, ReplicationFactor: c.Replication,
-			ConfigEntries: append([]kafka.ConfigEntry{
-				{ConfigName: "cleanup.policy", ConfigValue: "delete"},
-				{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(c.TopicRetention.Milliseconds(), 10)},
-			}, common...),
-		},
+		c.deleteByAgeSpec(c.journalTopic(), c.Partitions),
 		{
 			Topic: c.refsTopic(), NumPartitions: c.Partitions, ReplicationFactor: c.Replication,
 			ConfigEntries: append([]kafka.ConfigEntry{
 				{ConfigName: "cleanup.policy", ConfigValue: "compact"},
-			}, common...),
+			}, c.commonTopicConfig()...),
 		},
 	}
 }
