@@ -155,8 +155,6 @@ func (g *Gateway) findReceipted(ctx context.Context, route string, rc translate.
 // to be registered and journaled before deciding the report is for an
 // unknown message. It returns the index of the ref that matched.
 func (g *Gateway) findRef(ctx context.Context, refs []string) (uint64, int, error) {
-	deadline := time.NewTimer(receiptSettleWait)
-	defer deadline.Stop()
 	wctx, cancel := context.WithTimeout(ctx, receiptSettleWait)
 	defer cancel()
 	for {
@@ -182,30 +180,23 @@ func (g *Gateway) findRef(ctx context.Context, refs []string) (uint64, int, erro
 		if waited {
 			continue
 		}
-		if changed == nil && g.cluster != nil {
+		var poll <-chan time.Time // nil: wait for a change
+		if changed == nil {
+			if g.cluster == nil {
+				return 0, 0, journal.ErrNotFound
+			}
 			// Submits in flight at other instances are not known here:
 			// look again shortly until the deadline.
-			poll := time.NewTimer(receiptPoll)
-			select {
-			case <-poll.C:
-				continue
-			case <-deadline.C:
-				poll.Stop()
-				return 0, 0, journal.ErrNotFound
-			case <-ctx.Done():
-				poll.Stop()
-				return 0, 0, ctx.Err()
-			}
-		}
-		if changed == nil {
-			return 0, 0, journal.ErrNotFound
+			poll = time.After(receiptPoll)
 		}
 		select {
-		case <-changed:
-		case <-deadline.C:
+		case <-changed: // nil while polling
+		case <-poll:
+		case <-wctx.Done():
+			if err := ctx.Err(); err != nil {
+				return 0, 0, err
+			}
 			return 0, 0, journal.ErrNotFound
-		case <-ctx.Done():
-			return 0, 0, ctx.Err()
 		}
 	}
 }
