@@ -76,8 +76,7 @@ func (l *letter) receipt() translate.Receipt {
 //	create:     letterID once window(ns) n { nrefs ref... item } x n
 //	receipt:    route seq id status stat err
 //	report:     route seq status reason
-//	read reply: route seq id
-//	replay:     route seq id
+//	read reply, replay: route seq id
 //
 // item is an entry's payload (item.marshal; the Data and Tail of the
 // entry the source built, which are the same bytes).
@@ -96,10 +95,7 @@ func encodeLetter(l *letter) ([]byte, error) {
 		w.uvarint(uint64(max(c.window, 0)))
 		w.uvarint(uint64(len(c.items)))
 		for i, it := range c.items {
-			var refs []string
-			if i < len(c.refs) {
-				refs = c.refs[i]
-			}
+			refs := c.refsOf(i)
 			if len(refs) > maxLetterRefs {
 				return nil, fmt.Errorf("%w: %d refs", errBadLetter, len(refs))
 			}
@@ -125,11 +121,7 @@ func encodeLetter(l *letter) ([]byte, error) {
 		w.uvarint(l.seq)
 		w.string(string(l.status))
 		w.string(l.reason)
-	case letterReadReply:
-		w.string(l.route)
-		w.uvarint(l.seq)
-		w.string(l.id)
-	case letterReplay:
+	case letterReadReply, letterReplay:
 		w.string(l.route)
 		w.uvarint(l.seq)
 		w.string(l.id)
@@ -158,9 +150,7 @@ func decodeLetter(b []byte) (*letter, error) {
 	case letterReport:
 		l.route, l.seq = r.string(), r.uvarint()
 		l.status, l.reason = cpm.Status(r.string()), r.string()
-	case letterReadReply:
-		l.route, l.seq, l.id = r.string(), r.uvarint(), r.string()
-	case letterReplay:
+	case letterReadReply, letterReplay:
 		l.route, l.seq, l.id = r.string(), r.uvarint(), r.string()
 	default:
 		if r.err == nil {

@@ -333,15 +333,20 @@ func (g *Gateway) freshCreation(ctx context.Context, p int, c *creation) (bool, 
 	return true, nil
 }
 
+// refsOf returns the refs of item i's entry.
+func (c *creation) refsOf(i int) []string {
+	if i < len(c.refs) {
+		return c.refs[i]
+	}
+	return nil
+}
+
 // creationEntries are the journal entries of c's items, the letter id
 // bound to the first: copies of c.entries with c's refs, or encoded now.
 func creationEntries(c *creation) []journal.Entry {
 	entries := make([]journal.Entry, len(c.items))
 	for i, it := range c.items {
-		var refs []string
-		if i < len(c.refs) {
-			refs = c.refs[i]
-		}
+		refs := c.refsOf(i)
 		if i < len(c.entries) {
 			entries[i] = c.entries[i]
 			entries[i].Refs = refs
