@@ -302,7 +302,7 @@ func (r *benchRun) kafkaReport(ctx context.Context, usage []iwfUsage, benchCPU t
 				in.Load.Refused += n
 			}
 		}
-		m, err := scrapeMetrics(ctx, r.consoles[i])
+		m, err := scrapeMetrics(ctx, r.children[i].console)
 		if err != nil {
 			fmt.Fprintf(r.log, "instance %d: %v\n", i+1, err)
 		}

@@ -198,7 +198,6 @@ type benchRun struct {
 	rec      *submitRecorder
 	kafka    *benchKafka    // with --journal kafka
 	children []*iwfChild    // the instances; nil once stopped
-	consoles []string       // their consoles, host:port
 	sipAddrs []*net.UDPAddr // their SIP addresses
 	owned    [][]int        // with kafka, the journal partitions of each instance when the load began
 	lg       *loadGen
@@ -237,7 +236,7 @@ func runBenchSMS(ctx context.Context, o benchSMSOptions, log io.Writer) (*benchS
 	}
 	var watchers *consoleClients
 	if o.ConsoleClients > 0 {
-		if watchers, err = startConsoleClients(ctx, r.consoles[0], o.ConsoleClients); err != nil {
+		if watchers, err = startConsoleClients(ctx, r.children[0].console, o.ConsoleClients); err != nil {
 			return nil, err
 		}
 	}
@@ -343,7 +342,6 @@ func (r *benchRun) startChild(i int, dir string) error {
 		return err
 	}
 	r.children = append(r.children, child)
-	r.consoles = append(r.consoles, child.console)
 	r.sipAddrs = append(r.sipAddrs, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sipPort})
 	return nil
 }
