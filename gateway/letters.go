@@ -204,7 +204,7 @@ func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, letters
 			}
 		}
 		c.restoring.RUnlock()
-		if errors.Is(err, journal.ErrNotOwner) || errors.Is(err, errHandedOver) {
+		if errors.Is(err, journal.ErrNotOwner) {
 			c.handedOver.Add(int64(len(letters)))
 			return true // left to the next owner
 		}
