@@ -315,11 +315,7 @@ sip:
   msrp_listen: "127.0.0.1:0"
   msrp_max_sessions: %d
   msrp_idle_timeout: 1h
-journal:
-  backend: local
-  local:
-    no_sync: %t
-console:
+%sconsole:
   listen: "127.0.0.1:%d"
   token: %q
 smpp:
@@ -327,7 +323,7 @@ smpp:
     address: %q
     system_id: bench
     password: bench
-%s%s`, dir, sipPort, max(b.o.IdleSessions, b.o.Concurrency)+64, b.o.NoSync, consolePort, benchConsoleToken,
+%s%s`, dir, sipPort, max(b.o.IdleSessions, b.o.Concurrency)+64, localJournalYAML(b.o.NoSync), consolePort, benchConsoleToken,
 		b.smsc.Addr(), mms, idleChatSMSRoute)
 }
 
