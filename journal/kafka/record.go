@@ -72,6 +72,17 @@ type putRecord struct {
 	entries []recordEntry
 }
 
+// checkPartitionOf reports an entry of r whose Seq names a partition
+// other than p, the partition r was read from: the record is corrupt.
+func (r *putRecord) checkPartitionOf(p int) error {
+	for i := range r.entries {
+		if q := partitionOf(r.entries[i].seq); q != p {
+			return fmt.Errorf("%w: entry of partition %d", ErrCorrupt, q)
+		}
+	}
+	return nil
+}
+
 // entrySize is the encoded size of e.
 func entrySize(e *recordEntry) int {
 	n := entryFixedLen + entryDataLenLen + len(e.data)

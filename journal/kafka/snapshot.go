@@ -87,8 +87,8 @@ func openSnapshot(ctx context.Context, cfg Config, log *slog.Logger, limit int64
 		log = slog.New(slog.DiscardHandler)
 	}
 	// The snapshot reuses the journal's connection code through a Journal
-	// that is never opened: it carries cfg, the logger and the
-	// connections, nothing else.
+	// that is never opened: it carries cfg, the logger, the connections
+	// and the count of records skipped as corrupt, nothing else.
 	j := &Journal{cfg: cfg, log: log.With("journal", cfg.TopicPrefix)}
 	j.bg, j.bgCancel = context.WithCancel(context.Background())
 	defer j.bgCancel()
@@ -101,8 +101,8 @@ func openSnapshot(ctx context.Context, cfg Config, log *slog.Logger, limit int64
 	if err := l.load(ctx); err != nil {
 		return nil, err
 	}
-	if l.corrupt > 0 {
-		j.log.Warn("journal snapshot skipped records that do not decode", "records", l.corrupt)
+	if n := j.stats.corrupt.Load(); n > 0 {
+		j.log.Warn("journal snapshot skipped records that do not decode", "records", n)
 	}
 	j.log.Info("journal snapshot taken", "partitions", len(l.v.parts), "records", l.records,
 		"open", l.v.index[journal.Open].Len(), "done", l.v.index[journal.Done].Len(),
@@ -176,14 +176,13 @@ func (s *Snapshot) readableLocked(ctx context.Context) error {
 
 // snapshotLoader reads the topics into a view for OpenSnapshot.
 type snapshotLoader struct {
-	j     *Journal // the connections and cfg; never opened
+	j     *Journal // the connections, cfg and corrupt count; never opened
 	limit int64
 
 	mu      sync.Mutex // guards v and the counters while partitions are read in parallel
 	v       *view
 	held    int64 // estimated bytes v holds
-	records int   // journal records applied
-	corrupt int   // records skipped
+	records int   // journal records applied; skipped ones count in j.stats.corrupt
 }
 
 // span is the offsets of a partition to read: from up to end.
@@ -478,12 +477,7 @@ func readBytes(b kafka.Bytes) ([]byte, error) {
 func (l *snapshotLoader) applyJournal(p *partition, msg kafka.Message) error {
 	rec, err := decodeRecord(msg.Value)
 	if err == nil {
-		for i := range rec.entries {
-			if partitionOf(rec.entries[i].seq) != p.id {
-				err = fmt.Errorf("%w: entry of partition %d", ErrCorrupt, partitionOf(rec.entries[i].seq))
-				break
-			}
-		}
+		err = rec.checkPartitionOf(p.id)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -492,7 +486,7 @@ func (l *snapshotLoader) applyJournal(p *partition, msg kafka.Message) error {
 	}
 	p.pos = msg.Offset + 1
 	if err != nil {
-		l.corruptLocked(msg, err)
+		l.j.corrupt(msg, err)
 		return nil
 	}
 	l.records++
@@ -526,7 +520,7 @@ func (l *snapshotLoader) applyRef(msg kafka.Message) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
-		l.corruptLocked(msg, err)
+		l.j.corrupt(msg, err)
 		return nil
 	}
 	cur, ok := l.v.bindings[ref]
@@ -571,11 +565,6 @@ func (l *snapshotLoader) checkHeld() error {
 		return fmt.Errorf("%w: a snapshot of %s would hold more than %d bytes", ErrTooLarge, l.j.cfg.TopicPrefix, l.limit)
 	}
 	return nil
-}
-
-func (l *snapshotLoader) corruptLocked(msg kafka.Message, err error) {
-	l.corrupt++
-	l.j.log.Error("journal record skipped by the snapshot", "topic", msg.Topic, "partition", msg.Partition, "offset", msg.Offset, "err", err)
 }
 
 // entryFootprint and bindingFootprint estimate the memory an entry
