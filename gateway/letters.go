@@ -169,11 +169,10 @@ func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, letters
 	}
 	var (
 		keep    []*creation
-		kept    []int
 		entries []journal.Entry
 		seen    = map[string]bool{}
 	)
-	for i, l := range letters {
+	for _, l := range letters {
 		cr := &l.lt.create
 		fresh, err := g.freshCreation(attemptCtx, p, cr)
 		if err != nil {
@@ -190,7 +189,7 @@ func (g *Gateway) takeCreates(popCtx, attemptCtx context.Context, p int, letters
 		if cr.once != "" {
 			seen["o "+cr.once] = true
 		}
-		keep, kept = append(keep, cr), append(kept, i)
+		keep = append(keep, cr)
 		entries = append(entries, creationEntries(cr)...)
 	}
 	if len(keep) > 0 {
