@@ -502,26 +502,34 @@ func (b *msrpBench) measureFiles(ctx context.Context, child *iwfChild, clients [
 // sendFiles runs the file transfer sessions, Concurrency at a time;
 // worker w uses client w mod Clients.
 func (b *msrpBench) sendFiles(ctx context.Context, clients []*sip.Endpoint, tally *fileTally, refused *answerTally) {
+	forEachNumbered(ctx, b.o.Files, b.o.Concurrency, func(w, n int) {
+		began := time.Now()
+		sendErr, byeErr := b.sendFile(ctx, clients[w%len(clients)], n)
+		took := time.Since(began)
+		if sendErr != nil {
+			refused.note(sendErr)
+			return
+		}
+		tally.mu.Lock()
+		tally.delivered[n] = true
+		tally.latency = append(tally.latency, uint32(took/time.Microsecond))
+		if byeErr != nil {
+			tally.byeFailed++
+		}
+		tally.mu.Unlock()
+	})
+}
+
+// forEachNumbered calls fn(w, n) for the numbers n from 0 to count-1 on
+// workers goroutines, w being the worker's index: each takes the next
+// number until none is left or ctx is done. It returns once all have.
+func forEachNumbered(ctx context.Context, count, workers int, fn func(w, n int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := range b.o.Concurrency {
-		ep := clients[w%len(clients)]
+	for w := range workers {
 		wg.Go(func() {
-			for n := int(next.Add(1) - 1); n < b.o.Files && ctx.Err() == nil; n = int(next.Add(1) - 1) {
-				began := time.Now()
-				sendErr, byeErr := b.sendFile(ctx, ep, n)
-				took := time.Since(began)
-				if sendErr != nil {
-					refused.note(sendErr)
-					continue
-				}
-				tally.mu.Lock()
-				tally.delivered[n] = true
-				tally.latency = append(tally.latency, uint32(took/time.Microsecond))
-				if byeErr != nil {
-					tally.byeFailed++
-				}
-				tally.mu.Unlock()
+			for n := int(next.Add(1) - 1); n < count && ctx.Err() == nil; n = int(next.Add(1) - 1) {
+				fn(w, n)
 			}
 		})
 	}

@@ -101,25 +101,18 @@ func (b *msrpBench) holdIdle(ctx context.Context, child *iwfChild, clients []*si
 // open is nil.
 func (b *msrpBench) openChats(ctx context.Context, clients []*sip.Endpoint, refused *answerTally) []*sip.OutSession {
 	sessions := make([]*sip.OutSession, b.o.IdleSessions)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range b.o.Concurrency {
-		wg.Go(func() {
-			for n := int(next.Add(1) - 1); n < len(sessions) && ctx.Err() == nil; n = int(next.Add(1) - 1) {
-				octx, cancel := context.WithTimeout(ctx, b.o.SessionTimeout)
-				s, err := clients[n%len(clients)].OpenSession(octx, &sip.OutgoingSession{
-					RequestURI: fmt.Sprintf(idleChatTo, n), From: fmt.Sprintf(idleChatFrom, n), Kind: sip.KindChat,
-				})
-				cancel()
-				if err != nil {
-					refused.note(err)
-					continue
-				}
-				sessions[n] = s
-			}
+	forEachNumbered(ctx, len(sessions), b.o.Concurrency, func(_, n int) {
+		octx, cancel := context.WithTimeout(ctx, b.o.SessionTimeout)
+		s, err := clients[n%len(clients)].OpenSession(octx, &sip.OutgoingSession{
+			RequestURI: fmt.Sprintf(idleChatTo, n), From: fmt.Sprintf(idleChatFrom, n), Kind: sip.KindChat,
 		})
-	}
-	wg.Wait()
+		cancel()
+		if err != nil {
+			refused.note(err)
+			return
+		}
+		sessions[n] = s
+	})
 	return sessions
 }
 
