@@ -118,13 +118,19 @@ func (j *Journal) readerConfig(topic string, partition int) kafka.ReaderConfig {
 		Partition:      partition,
 		Dialer:         j.dialer,
 		MinBytes:       1,
-		MaxBytes:       max(minFetchMaxBytes, 2*j.cfg.MaxRecordBytes),
+		MaxBytes:       j.cfg.fetchMaxBytes(),
 		MaxWait:        j.cfg.FetchMaxWait,
 		ReadBackoffMin: readBackoffMin,
 		ReadBackoffMax: readBackoffMax,
 		Logger:         j.kafkaLogger(),
 		ErrorLogger:    j.kafkaLogger(),
 	}
+}
+
+// fetchMaxBytes is the most one fetch returns, for the journal's readers
+// and a snapshot's fetches alike: room for two records of MaxRecordBytes.
+func (c *Config) fetchMaxBytes() int {
+	return max(minFetchMaxBytes, 2*c.MaxRecordBytes)
 }
 
 // kafkaLogger passes kafka-go's chatter (joins, fetch retries, errors on

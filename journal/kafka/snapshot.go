@@ -30,7 +30,7 @@ const (
 	// snapshotBindingOverhead is what a ref binding costs besides the ref.
 	snapshotBindingOverhead = 64
 	// snapshotReaders is how many partitions a snapshot reads at once:
-	// at most snapshotReaders fetch responses (snapshotFetchBytes each,
+	// at most snapshotReaders fetch responses (Config.fetchMaxBytes each,
 	// 10 MiB by default) are in memory besides what the snapshot keeps.
 	snapshotReaders = 8
 )
@@ -259,8 +259,8 @@ func (l *snapshotLoader) partitionCounts(ctx context.Context) (map[string]int, e
 		return nil, fmt.Errorf("%w: %s not found at %s: no journal under topic prefix %q",
 			ErrMissingTopic, strings.Join(missing, " and "), strings.Join(cfg.Brokers, ","), cfg.TopicPrefix)
 	}
-	if n := counts[cfg.journalTopic()]; n > MaxPartitions {
-		return nil, fmt.Errorf("journal/kafka: topic %s has %d partitions, more than %d", cfg.journalTopic(), n, MaxPartitions)
+	if err := cfg.checkJournalPartitions(counts[cfg.journalTopic()]); err != nil {
+		return nil, err
 	}
 	return counts, nil
 }
@@ -396,7 +396,7 @@ func (l *snapshotLoader) fetch(ctx context.Context, topic string, id int, next i
 		var err error
 		res, err = l.j.client.Fetch(ctx, &kafka.FetchRequest{
 			Topic: topic, Partition: id, Offset: next,
-			MinBytes: 1, MaxBytes: int64(snapshotFetchBytes(cfg)), MaxWait: cfg.FetchMaxWait,
+			MinBytes: 1, MaxBytes: int64(cfg.fetchMaxBytes()), MaxWait: cfg.FetchMaxWait,
 		})
 		if err == nil {
 			err = res.Error
@@ -404,12 +404,6 @@ func (l *snapshotLoader) fetch(ctx context.Context, topic string, id int, next i
 		return err
 	})
 	return res, err
-}
-
-// snapshotFetchBytes is the most a fetch of a snapshot returns, as the
-// journal's readers fetch: room for two records of Config.MaxRecordBytes.
-func snapshotFetchBytes(cfg *Config) int {
-	return max(minFetchMaxBytes, 2*cfg.MaxRecordBytes)
 }
 
 // firstOffset returns the first offset a partition keeps now, past next

@@ -85,8 +85,8 @@ func (j *Journal) ensureTopics(ctx context.Context) (journalParts, refsParts int
 		}
 	}
 	journalParts, refsParts = counts[j.cfg.journalTopic()], counts[j.cfg.refsTopic()]
-	if journalParts > MaxPartitions {
-		return 0, 0, fmt.Errorf("journal/kafka: topic %s has %d partitions, more than %d", j.cfg.journalTopic(), journalParts, MaxPartitions)
+	if err := j.cfg.checkJournalPartitions(journalParts); err != nil {
+		return 0, 0, err
 	}
 	letters := counts[j.cfg.lettersTopic()]
 	if letters == 0 {
@@ -102,6 +102,15 @@ func (j *Journal) ensureTopics(ctx context.Context) (journalParts, refsParts int
 		return 0, 0, fmt.Errorf("journal/kafka: topic %s has %d partitions, topic %s %d: they must match", j.cfg.lettersTopic(), letters, j.cfg.journalTopic(), journalParts)
 	}
 	return journalParts, refsParts, nil
+}
+
+// checkJournalPartitions reports a journal topic of n partitions, more
+// than the partition bits of a Seq can name.
+func (c *Config) checkJournalPartitions(n int) error {
+	if n > MaxPartitions {
+		return fmt.Errorf("journal/kafka: topic %s has %d partitions, more than %d", c.journalTopic(), n, MaxPartitions)
+	}
+	return nil
 }
 
 func (j *Journal) createTopics(ctx context.Context, specs []kafka.TopicConfig) error {
