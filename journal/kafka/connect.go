@@ -103,16 +103,13 @@ func (j *Journal) groupConfig() kafka.ConsumerGroupConfig {
 // journal decides where it starts and what it commits. MinBytes 1 makes
 // the broker answer a fetch as soon as a record arrives, so a reader
 // that tails its partition (letters, records of other writers) sees it
-// within a round trip, whatever FetchMaxWait. A letters reader fetches
-// few records ahead: each may be a letter of MaxDataSize waiting for the
+// within a round trip, whatever FetchMaxWait. prefetch is the most
+// records it fetches ahead, 0 for kafka-go's default: a letters reader
+// fetches few, each may be a letter of MaxDataSize waiting for the
 // gateway.
-func (j *Journal) readerConfig(topic string, partition int) kafka.ReaderConfig {
-	queue := 0 // kafka-go's default
-	if topic == j.cfg.lettersTopic() {
-		queue = letterPrefetch
-	}
+func (j *Journal) readerConfig(topic string, partition, prefetch int) kafka.ReaderConfig {
 	return kafka.ReaderConfig{
-		QueueCapacity:  queue,
+		QueueCapacity:  prefetch,
 		Brokers:        j.cfg.Brokers,
 		Topic:          topic,
 		Partition:      partition,

@@ -161,7 +161,7 @@ func (j *Journal) startReaders(g *generation, fresh []*partition, assigned map[i
 			caughtUp()
 		}
 		g.gen.Start(func(ctx context.Context) {
-			j.readPartition(ctx, j.cfg.journalTopic(), p.id, from, func(msg kafka.Message) {
+			j.readPartition(ctx, j.cfg.journalTopic(), p.id, from, 0, func(msg kafka.Message) {
 				if j.applyJournal(p, msg) >= goal {
 					caughtUp()
 				}

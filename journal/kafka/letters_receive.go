@@ -139,7 +139,7 @@ func (j *Journal) readLetters(ctx context.Context, g *generation, b *letterBox) 
 	if !ok {
 		return
 	}
-	j.readPartition(ctx, j.cfg.lettersTopic(), b.id, from, func(msg kafka.Message) {
+	j.readPartition(ctx, j.cfg.lettersTopic(), b.id, from, letterPrefetch, func(msg kafka.Message) {
 		j.deliverLetter(ctx, b, msg)
 	})
 }

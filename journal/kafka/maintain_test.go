@@ -147,7 +147,7 @@ func refsTopic(t *testing.T, j *Journal) map[string][]byte {
 		if ranges[p].first >= ranges[p].end {
 			continue
 		}
-		rd := kafkago.NewReader(j.readerConfig(j.cfg.refsTopic(), p))
+		rd := kafkago.NewReader(j.readerConfig(j.cfg.refsTopic(), p, 0))
 		rd.SetOffset(ranges[p].first)
 		for {
 			msg, err := rd.FetchMessage(ctx)

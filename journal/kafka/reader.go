@@ -32,9 +32,10 @@ func (c *countdown) done() {
 }
 
 // readPartition applies every record of one partition from offset from,
-// until ctx ends.
-func (j *Journal) readPartition(ctx context.Context, topic string, partition int, from int64, apply func(kafka.Message)) {
-	rd := kafka.NewReader(j.readerConfig(topic, partition))
+// until ctx ends, fetching at most prefetch records ahead (0 for
+// kafka-go's default).
+func (j *Journal) readPartition(ctx context.Context, topic string, partition int, from int64, prefetch int, apply func(kafka.Message)) {
+	rd := kafka.NewReader(j.readerConfig(topic, partition, prefetch))
 	defer rd.Close()
 	if err := rd.SetOffset(from); err != nil {
 		j.log.Error("journal reader", "topic", topic, "partition", partition, "err", err)

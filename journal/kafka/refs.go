@@ -248,7 +248,7 @@ func (j *Journal) startRefsReaders(ctx context.Context) error {
 			caughtUp()
 		}
 		j.wg.Go(func() {
-			j.readPartition(j.bg, j.cfg.refsTopic(), part, r.first, func(msg kafka.Message) {
+			j.readPartition(j.bg, j.cfg.refsTopic(), part, r.first, 0, func(msg kafka.Message) {
 				j.applyRef(msg)
 				if msg.Offset+1 >= r.end {
 					caughtUp()
