@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -58,7 +59,7 @@ func (e *Entry) Payload() []byte {
 	if len(e.Tail) == 0 {
 		return e.Data
 	}
-	return append(append(make([]byte, 0, len(e.Data)+len(e.Tail)), e.Data...), e.Tail...)
+	return slices.Concat(e.Data, e.Tail)
 }
 
 // Errors a journal returns.
