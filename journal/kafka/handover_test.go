@@ -78,7 +78,7 @@ func TestTwoInstancesShareAndHandOver(t *testing.T) {
 	})
 	j1.Close()
 	waitFor(t, "j2 to own every partition", func() bool { return j2.Stats().Partitions == 12 })
-	if got := scanAll(t, j2, journal.Open); len(got) != len(es)-1 {
+	if got := scanAll(t, j2, journal.Open, 0); len(got) != len(es)-1 {
 		t.Errorf("after the handover j2 has %d Open entries, want %d", len(got), len(es)-1)
 	}
 	for _, e := range es {
@@ -177,7 +177,7 @@ func TestPutBounds(t *testing.T) {
 func checkEmpty(t *testing.T, j *Journal, ref string) {
 	t.Helper()
 	for _, s := range []journal.State{journal.Open, journal.Done, journal.Dead} {
-		if got := scanAll(t, j, s); len(got) != 0 {
+		if got := scanAll(t, j, s, 0); len(got) != 0 {
 			t.Errorf("Scan(%v) = %v, want nothing written", s, got)
 		}
 	}
@@ -214,7 +214,7 @@ func TestTakeoverAfterCrash(t *testing.T) {
 	j1.Close()
 	refuse.Remove()
 	waitFor(t, "j2 to take every partition over", func() bool { return j2.Stats().Partitions == 12 })
-	if got := scanAll(t, j2, journal.Open); len(got) != len(es)-1 {
+	if got := scanAll(t, j2, journal.Open, 0); len(got) != len(es)-1 {
 		t.Errorf("the new owner has %d Open entries, want %d", len(got), len(es)-1)
 	}
 	for _, e := range es {

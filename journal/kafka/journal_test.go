@@ -101,11 +101,11 @@ func put(t testing.TB, j *Journal, es ...journal.Entry) []journal.Entry {
 	return es
 }
 
-// scanAll returns the Seqs of the entries in state.
-func scanAll(t testing.TB, j *Journal, state journal.State) []uint64 {
+// scanAll returns the Seqs Scan gives for state after after.
+func scanAll(t testing.TB, j journal.Journal, state journal.State, after uint64) []uint64 {
 	t.Helper()
 	var seqs []uint64
-	err := j.Scan(context.Background(), state, 0, func(e journal.Entry) error {
+	err := j.Scan(context.Background(), state, after, func(e journal.Entry) error {
 		seqs = append(seqs, e.Seq)
 		return nil
 	})
@@ -202,7 +202,7 @@ func TestReopenSeesEntriesAndRefs(t *testing.T) {
 			}
 		}
 	}
-	if got := scanAll(t, j2, journal.Open); len(got) != 39 {
+	if got := scanAll(t, j2, journal.Open, 0); len(got) != 39 {
 		t.Errorf("Scan(Open) after reopen = %d entries, want 39", len(got))
 	}
 	if next := put(t, j2, journal.Entry{State: journal.Open})[0]; next.Seq <= dead.Seq {
@@ -246,7 +246,7 @@ func TestPutNotAcknowledged(t *testing.T) {
 // is unbound.
 func checkOnly(t *testing.T, j *Journal, seq uint64, ref string) {
 	t.Helper()
-	if got := scanAll(t, j, journal.Open); len(got) != 1 || got[0] != seq {
+	if got := scanAll(t, j, journal.Open, 0); len(got) != 1 || got[0] != seq {
 		t.Errorf("Scan(Open) = %v, want only %d", got, seq)
 	}
 	if _, err := j.Lookup(context.Background(), ref); !errors.Is(err, journal.ErrNotFound) {

@@ -61,19 +61,6 @@ func writeHistory(t *testing.T, j *Journal, tag string) []string {
 	return append(refs, tag+"-dead")
 }
 
-// snapshotScan returns the Seqs Scan gives for state after after.
-func snapshotScan(t *testing.T, s *Snapshot, state journal.State, after uint64) []uint64 {
-	t.Helper()
-	var seqs []uint64
-	if err := s.Scan(context.Background(), state, after, func(e journal.Entry) error {
-		seqs = append(seqs, e.Seq)
-		return nil
-	}); err != nil {
-		t.Fatalf("Scan(%v): %v", state, err)
-	}
-	return seqs
-}
-
 // TestSnapshotSeesEveryPartition: two running instances write into their
 // partitions; a snapshot taken meanwhile holds the latest version of
 // every entry of both, scans each state in Seq order across partitions,
@@ -112,8 +99,8 @@ func TestSnapshotSeesEveryPartition(t *testing.T) {
 		}
 	}
 	for _, state := range []journal.State{journal.Open, journal.Done, journal.Dead} {
-		want := slices.Sorted(slices.Values(append(scanAll(t, a, state), scanAll(t, b, state)...)))
-		got := snapshotScan(t, s, state, 0)
+		want := slices.Sorted(slices.Values(append(scanAll(t, a, state, 0), scanAll(t, b, state, 0)...)))
+		got := scanAll(t, s, state, 0)
 		if !slices.Equal(got, want) {
 			t.Errorf("Scan(%v) = %d entries %v, want %d %v", state, len(got), got, len(want), want)
 		}
@@ -134,7 +121,7 @@ func TestSnapshotSeesEveryPartition(t *testing.T) {
 			}
 		}
 		mid := want[len(want)/2]
-		if got := snapshotScan(t, s, state, mid); !slices.Equal(got, want[len(want)/2+1:]) {
+		if got := scanAll(t, s, state, mid); !slices.Equal(got, want[len(want)/2+1:]) {
 			t.Errorf("Scan(%v, after %d) = %v, want %v", state, mid, got, want[len(want)/2+1:])
 		}
 	}
@@ -416,7 +403,7 @@ func TestSnapshotRetentionAndRefs(t *testing.T) {
 	if got, err := s.Get(ctx, open.Seq); err != nil || string(got.Data) != "retry" {
 		t.Errorf("Get(updated entry) = %+v, %v; want its latest version", got, err)
 	}
-	if got := snapshotScan(t, s, journal.Done, 0); len(got) != 0 {
+	if got := scanAll(t, s, journal.Done, 0); len(got) != 0 {
 		t.Errorf("Scan(Done) = %v, want none past retention", got)
 	}
 
@@ -450,7 +437,7 @@ func TestSnapshotBound(t *testing.T) {
 		t.Fatalf("snapshot within 1 MiB: %v", err)
 	}
 	defer s.Close()
-	if got := snapshotScan(t, s, journal.Open, 0); len(got) != len(es) {
+	if got := scanAll(t, s, journal.Open, 0); len(got) != len(es) {
 		t.Errorf("Scan(Open) = %d entries, want %d", len(got), len(es))
 	}
 }
@@ -472,7 +459,7 @@ func TestSnapshotFetchFaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenSnapshot with %d retriable fetch faults: %v", 3, err)
 	}
-	if got := snapshotScan(t, s, journal.Open, 0); len(got) != 20 {
+	if got := scanAll(t, s, journal.Open, 0); len(got) != 20 {
 		t.Errorf("Scan(Open) = %d entries, want 20", len(got))
 	}
 	s.Close()
