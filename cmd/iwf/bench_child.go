@@ -466,13 +466,9 @@ sip:
   domain: iwf.example.net
   trusted_peers: ["127.0.0.0/8"]
   max_body_bytes: %d
-journal:
-  backend: local
-  local:
-    no_sync: %t
-console:
+%sconsole:
   listen: "127.0.0.1:%d"
-%s`, dir, spec.Transport, sipPort, spec.MaxBodyBytes, o.NoSync, consolePort, spec.Sections)
+%s`, dir, spec.Transport, sipPort, spec.MaxBodyBytes, localJournalYAML(o.NoSync), consolePort, spec.Sections)
 	child, err := launchReady(ctx, childLaunch{Binary: o.Binary, Dir: dir, YAML: yaml, ConsolePort: consolePort,
 		CPUProfile: o.CPUProfile, HeapProfile: o.HeapProfile})
 	if err != nil {
